@@ -1,0 +1,49 @@
+"""One place that turns dates into text: the viewer's time zone, Jalali for Persian readers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import jdatetime
+from django.utils import timezone
+
+_PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+_ARABIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+def to_local_digits(text: str, language: str, *, native_digits: bool) -> str:
+    if not native_digits:
+        return text
+    if language == "fa":
+        return text.translate(_PERSIAN_DIGITS)
+    if language == "ar":
+        return text.translate(_ARABIC_DIGITS)
+    return text
+
+
+def format_date(
+    value: dt.date | dt.datetime | None,
+    *,
+    language: str = "en",
+    tz: str | None = None,
+    with_time: bool = True,
+    native_digits: bool = False,
+) -> str:
+    """Format a date or an aware datetime for a reader: Jalali calendar for Persian, ISO order."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        if timezone.is_aware(value):
+            value = value.astimezone(ZoneInfo(tz) if tz else timezone.get_current_timezone())
+        if language == "fa":
+            j = jdatetime.datetime.fromgregorian(datetime=value)
+            text = j.strftime("%Y/%m/%d %H:%M") if with_time else j.strftime("%Y/%m/%d")
+        else:
+            text = value.strftime("%Y-%m-%d %H:%M") if with_time else value.strftime("%Y-%m-%d")
+    else:
+        if language == "fa":
+            text = jdatetime.date.fromgregorian(date=value).strftime("%Y/%m/%d")
+        else:
+            text = value.isoformat()
+    return to_local_digits(text, language, native_digits=native_digits)

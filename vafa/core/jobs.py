@@ -1,0 +1,215 @@
+"""Background work that must not be lost, and periodic jobs declared in code.
+
+- `work_schedule(kind, payload)` writes a PendingWork row in the caller's transaction and, once
+  that commits, enqueues `work_run` for it. The row, not the queue, is the record of the duty.
+- `@work_handler("kind")` registers the idempotent function that does the work.
+- `@periodic(name, every=...)` declares a job for the scheduler; only the holder of the
+  scheduler lease enqueues periodic jobs, so two schedulers never double-fire.
+- `work_sweep` (periodic) re-enqueues pending rows whose task was lost or whose lock expired.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django_tasks import task
+
+from vafa.core.models import PendingWork, PeriodicRun, SchedulerLease
+
+logger = logging.getLogger(__name__)
+
+WorkHandler = Callable[[dict[str, Any]], None]
+_HANDLERS: dict[str, WorkHandler] = {}
+LOCK_SECONDS = 300
+BACKOFF_BASE_SECONDS = 30
+BACKOFF_MAX_SECONDS = 6 * 3600
+
+
+def work_handler(kind: str) -> Callable[[WorkHandler], WorkHandler]:
+    """Register the function that performs pending work of `kind` (must be safe to run twice)."""
+
+    def register(func: WorkHandler) -> WorkHandler:
+        _HANDLERS[kind] = func
+        return func
+
+    return register
+
+
+def work_schedule(
+    kind: str,
+    payload: dict[str, Any] | None = None,
+    *,
+    due_at: dt.datetime | None = None,
+    dedupe_key: str | None = None,
+    max_attempts: int = 8,
+) -> PendingWork:
+    """Record work to do and enqueue it after the surrounding transaction commits."""
+    if kind not in _HANDLERS:
+        raise LookupError(f"No work handler registered for {kind!r}")
+    now = timezone.now()
+    if dedupe_key is not None:
+        existing = PendingWork.objects.filter(dedupe_key=dedupe_key).first()
+        if existing is not None:
+            return existing
+    work = PendingWork.objects.create(
+        kind=kind,
+        payload=payload or {},
+        due_at=due_at or now,
+        dedupe_key=dedupe_key,
+        max_attempts=max_attempts,
+    )
+    if work.due_at <= now:
+        transaction.on_commit(lambda: _enqueue(work.pk))
+    return work
+
+
+def _enqueue(work_id: int) -> None:
+    try:
+        work_run.enqueue(work_id)
+    except Exception:
+        # The row stays pending; the sweep will enqueue it again.
+        logger.exception("Could not enqueue pending work %s; the sweep will retry it", work_id)
+
+
+def _claim(work_id: int) -> PendingWork | None:
+    now = timezone.now()
+    claimed = PendingWork.objects.filter(
+        Q(locked_until__isnull=True) | Q(locked_until__lt=now),
+        pk=work_id,
+        state=PendingWork.State.PENDING,
+        due_at__lte=now,
+    ).update(locked_until=now + dt.timedelta(seconds=LOCK_SECONDS), attempts=F("attempts") + 1)
+    if not claimed:
+        return None
+    return PendingWork.objects.get(pk=work_id)
+
+
+def work_execute(work_id: int) -> str:
+    """Run one pending work row if it is still due and not held by another worker."""
+    work = _claim(work_id)
+    if work is None:
+        return "skipped"
+    handler = _HANDLERS.get(work.kind)
+    now = timezone.now()
+    if handler is None:
+        PendingWork.objects.filter(pk=work.pk).update(
+            state=PendingWork.State.FAILED, last_error=f"no handler for {work.kind}", locked_until=None
+        )
+        return "failed"
+    try:
+        with transaction.atomic():
+            handler(work.payload)
+            PendingWork.objects.filter(pk=work.pk).update(
+                state=PendingWork.State.DONE, done_at=timezone.now(), locked_until=None, last_error=""
+            )
+        return "done"
+    except Exception:
+        error = traceback.format_exc(limit=8)
+        logger.exception("Pending work %s (%s) failed", work.pk, work.kind)
+        if work.attempts >= work.max_attempts:
+            PendingWork.objects.filter(pk=work.pk).update(
+                state=PendingWork.State.FAILED, last_error=error, locked_until=None
+            )
+            return "failed"
+        delay = min(BACKOFF_BASE_SECONDS * 2 ** (work.attempts - 1), BACKOFF_MAX_SECONDS)
+        PendingWork.objects.filter(pk=work.pk).update(
+            due_at=now + dt.timedelta(seconds=delay), last_error=error, locked_until=None
+        )
+        return "retry"
+
+
+@task()
+def work_run(work_id: int) -> str:
+    return work_execute(work_id)
+
+
+# --- periodic jobs --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    every: dt.timedelta
+    func: Callable[[], Any]
+
+
+_PERIODIC: dict[str, Periodic] = {}
+
+
+def periodic(name: str, *, every: dt.timedelta) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
+    """Declare a job the scheduler enqueues every `every`; the function must be a django task."""
+
+    def register(func: Callable[[], Any]) -> Callable[[], Any]:
+        _PERIODIC[name] = Periodic(name=name, every=every, func=func)
+        return func
+
+    return register
+
+
+def periodic_jobs() -> dict[str, Periodic]:
+    return dict(_PERIODIC)
+
+
+def lease_acquire(*, name: str, holder: str, ttl: dt.timedelta) -> bool:
+    """Take or renew the named lease; True when `holder` holds it now."""
+    now = timezone.now()
+    SchedulerLease.objects.get_or_create(name=name)
+    taken = SchedulerLease.objects.filter(
+        Q(holder=holder) | Q(expires_at__isnull=True) | Q(expires_at__lt=now), name=name
+    ).update(holder=holder, expires_at=now + ttl)
+    return bool(taken)
+
+
+def lease_release(*, name: str, holder: str) -> None:
+    SchedulerLease.objects.filter(name=name, holder=holder).update(expires_at=None, holder="")
+
+
+def scheduler_tick(*, holder: str, lease_ttl: dt.timedelta = dt.timedelta(seconds=30)) -> list[str]:
+    """Enqueue the periodic jobs that are due, if this scheduler holds the lease; return their names."""
+    if not lease_acquire(name="scheduler", holder=holder, ttl=lease_ttl):
+        return []
+    now = timezone.now()
+    fired: list[str] = []
+    for job in _PERIODIC.values():
+        run, _created = PeriodicRun.objects.get_or_create(name=job.name)
+        if run.next_run_at is not None and run.next_run_at > now:
+            continue
+        # Conditional update: a second scheduler that slipped past the lease still fires once.
+        updated = PeriodicRun.objects.filter(pk=job.name, next_run_at=run.next_run_at).update(
+            last_run_at=now, next_run_at=now + job.every
+        )
+        if updated:
+            job.func.enqueue()  # type: ignore[attr-defined]
+            fired.append(job.name)
+    return fired
+
+
+def work_sweep_once(*, limit: int = 500) -> int:
+    """Enqueue pending work that is due and unlocked; return how many rows were enqueued."""
+    now = timezone.now()
+    ids = list(
+        PendingWork.objects.filter(
+            Q(locked_until__isnull=True) | Q(locked_until__lt=now),
+            state=PendingWork.State.PENDING,
+            due_at__lte=now,
+        )
+        .order_by("due_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for work_id in ids:
+        _enqueue(work_id)
+    return len(ids)
+
+
+@periodic("work_sweep", every=dt.timedelta(minutes=1))
+@task()
+def work_sweep() -> int:
+    return work_sweep_once()

@@ -1,0 +1,140 @@
+"""What each customer bought: orders, their lines, and the serial-numbered units with their warranties."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from vafa.core.models import ExternalRefModel, TimeStampedModel
+from vafa.core.money import default_currency, validate_currency
+
+
+class SalesChannel(models.TextChoices):
+    WEB = "web", _("Online shop")
+    STORE = "store", _("Store")
+    MARKETPLACE = "marketplace", _("Marketplace")
+    PHONE = "phone", _("Phone order")
+    PARTNER = "partner", _("Reseller or partner")
+
+
+class Order(ExternalRefModel, TimeStampedModel):
+    """A purchase by a customer; either itemised in lines or, when the shop exports only totals, a total."""
+
+    class Status(models.TextChoices):
+        PLACED = "placed", _("Placed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    number = models.CharField(_("order number"), max_length=64, db_index=True)
+    customer = models.ForeignKey(
+        "customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT, related_name="orders"
+    )
+    placed_at = models.DateTimeField(_("placed at"))
+    sales_channel = models.CharField(
+        _("sales channel"), max_length=12, choices=SalesChannel.choices, default=SalesChannel.WEB
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PLACED)
+    currency = models.CharField(_("currency"), max_length=3, default=default_currency, validators=[validate_currency])
+    total_amount = models.DecimalField(_("total"), max_digits=18, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-placed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_source", "external_id"], condition=~Q(external_id=""), name="sales_order_external_unique"
+            ),
+            models.CheckConstraint(condition=Q(total_amount__gte=0), name="sales_order_total_not_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "placed_at"], name="sales_order_customer_placed"),
+            models.Index(fields=["placed_at", "id"], name="sales_order_placed_id"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class OrderLine(models.Model):
+    """One product on an order: how many, at what unit price."""
+
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(
+        "catalog.Product", verbose_name=_("product"), on_delete=models.PROTECT, related_name="order_lines"
+    )
+    quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    unit_price = models.DecimalField(_("unit price"), max_digits=18, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="sales_line_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="sales_line_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product_id}"
+
+    @property
+    def line_total(self):  # noqa: ANN201 - Decimal
+        return self.unit_price * self.quantity
+
+
+class Unit(TimeStampedModel):
+    """One serial-numbered item a customer owns: what warranty and service it is entitled to."""
+
+    product = models.ForeignKey(
+        "catalog.Product", verbose_name=_("product"), on_delete=models.PROTECT, related_name="units"
+    )
+    serial_number = models.CharField(_("serial number"), max_length=100)
+    owner = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="units",
+    )
+    order_line = models.ForeignKey(
+        OrderLine, verbose_name=_("order line"), null=True, blank=True, on_delete=models.SET_NULL, related_name="units"
+    )
+    purchased_on = models.DateField(_("purchased on"), null=True, blank=True)
+    delivered_on = models.DateField(_("delivered on"), null=True, blank=True)
+    warranty_start = models.DateField(_("warranty starts"), null=True, blank=True)
+    warranty_end = models.DateField(_("warranty ends"), null=True, blank=True)
+    extended_warranty_end = models.DateField(_("extended warranty ends"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "serial_number"], name="sales_unit_serial_unique"),
+            models.CheckConstraint(
+                condition=Q(warranty_start__isnull=True) | Q(warranty_end__isnull=True) | Q(warranty_end__gte=F("warranty_start")),
+                name="sales_unit_warranty_ends_after_start",
+                violation_error_message=_("The warranty must end after it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(extended_warranty_end__isnull=True)
+                | (Q(warranty_end__isnull=False) & Q(extended_warranty_end__gte=F("warranty_end"))),
+                name="sales_unit_extension_after_warranty",
+                violation_error_message=_("An extended warranty must end after the warranty."),
+            ),
+            models.CheckConstraint(
+                condition=Q(delivered_on__isnull=True) | Q(purchased_on__isnull=True) | Q(delivered_on__gte=F("purchased_on")),
+                name="sales_unit_delivered_after_purchase",
+                violation_error_message=_("A unit cannot be delivered before it was bought."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["serial_number"], name="sales_unit_serial"),
+            models.Index(fields=["owner", "created_at"], name="sales_unit_owner"),
+            models.Index(fields=["warranty_end"], name="sales_unit_warranty_end"),
+        ]
+
+    def __str__(self) -> str:
+        return self.serial_number
