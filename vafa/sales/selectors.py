@@ -1,0 +1,73 @@
+"""Reads of orders and units, and what warranty a unit has on a given day."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from vafa.accounts.models import User
+from vafa.core.errors import NotFound
+from vafa.customers.selectors import customer_scope
+from vafa.sales.models import Order, OrderLine, Unit
+
+
+class WarrantyState:
+    IN_WARRANTY = "in_warranty"
+    EXTENDED = "extended"
+    EXPIRED = "expired"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class WarrantyInfo:
+    """A unit's warranty on one day: its state, the day cover ends, and the days left (0 if none)."""
+
+    status: str
+    ends_on: dt.date | None
+    days_left: int
+
+
+def unit_warranty_status(unit: Unit, on: dt.date | None = None) -> WarrantyInfo:
+    """In warranty, in extended warranty, expired, or no warranty at all — on day `on` (today)."""
+    day = on or timezone.localdate()
+    if unit.warranty_end is None:
+        return WarrantyInfo(WarrantyState.NONE, None, 0)
+    if day <= unit.warranty_end:
+        return WarrantyInfo(WarrantyState.IN_WARRANTY, unit.warranty_end, (unit.warranty_end - day).days)
+    if unit.extended_warranty_end is not None and day <= unit.extended_warranty_end:
+        return WarrantyInfo(WarrantyState.EXTENDED, unit.extended_warranty_end, (unit.extended_warranty_end - day).days)
+    return WarrantyInfo(WarrantyState.EXPIRED, unit.extended_warranty_end or unit.warranty_end, 0)
+
+
+def order_list(*, viewer: User) -> QuerySet[Order]:
+    """Orders `viewer` may see, with their lines and products loaded."""
+    return (
+        Order.objects.filter(customer_scope(viewer, customer_field="customer"))
+        .select_related("customer")
+        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.select_related("product").order_by("id")))
+    )
+
+
+def order_get(*, viewer: User, order_id: int) -> Order:
+    order = order_list(viewer=viewer).filter(pk=order_id).first()
+    if order is None:
+        raise NotFound(_("No such order."))
+    return order
+
+
+def unit_list(*, viewer: User) -> QuerySet[Unit]:
+    """Units `viewer` may see, with product and owner loaded."""
+    return Unit.objects.filter(customer_scope(viewer, customer_field="owner")).select_related(
+        "product", "product__warranty_policy", "owner"
+    )
+
+
+def unit_get(*, viewer: User, unit_id: int) -> Unit:
+    unit = unit_list(viewer=viewer).filter(pk=unit_id).first()
+    if unit is None:
+        raise NotFound(_("No such unit."))
+    return unit

@@ -1,0 +1,88 @@
+"""Timeline events of a case: one function per kind, each writes one CaseEvent row."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from vafa.accounts.models import User
+from vafa.service.models import AuthorKind, Case, CaseEvent, EventKind
+
+
+def _actor_kind(actor: User | None) -> str:
+    if actor is None:
+        return AuthorKind.SYSTEM
+    return AuthorKind.CUSTOMER if actor.is_customer else AuthorKind.AGENT
+
+
+def _record(case: Case, kind: str, actor: User | None, at: dt.datetime, data: dict[str, Any] | None = None,
+            actor_kind: str | None = None) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case,
+        kind=kind,
+        actor=actor if actor is not None and actor.pk else None,
+        actor_kind=actor_kind or _actor_kind(actor),
+        data=data or {},
+        created_at=at,
+    )
+
+
+def opened(case: Case, actor: User | None, at: dt.datetime) -> CaseEvent:
+    return _record(case, EventKind.OPENED, actor, at, {"channel": case.channel, "kind": case.kind})
+
+
+def assigned(case: Case, actor: User | None, at: dt.datetime, *, old: int | None, new: int | None) -> CaseEvent:
+    return _record(case, EventKind.ASSIGNED, actor, at, {"from": old, "to": new})
+
+
+def transferred(case: Case, actor: User | None, at: dt.datetime, *, old: int | None, new: int | None) -> CaseEvent:
+    return _record(case, EventKind.TRANSFERRED, actor, at, {"from": old, "to": new})
+
+
+def status_changed(case: Case, actor: User | None, at: dt.datetime, *, old: str, new: str) -> CaseEvent:
+    return _record(case, EventKind.STATUS_CHANGED, actor, at, {"from": old, "to": new})
+
+
+def priority_changed(case: Case, actor: User | None, at: dt.datetime, *, old: str, new: str) -> CaseEvent:
+    return _record(case, EventKind.PRIORITY_CHANGED, actor, at, {"from": old, "to": new})
+
+
+def replied(case: Case, actor: User | None, at: dt.datetime, *, message_id: int) -> CaseEvent:
+    return _record(case, EventKind.REPLIED, actor, at, {"message": message_id})
+
+
+def customer_replied(case: Case, actor: User | None, at: dt.datetime, *, message_id: int) -> CaseEvent:
+    return _record(case, EventKind.CUSTOMER_REPLIED, actor, at, {"message": message_id}, actor_kind=AuthorKind.CUSTOMER)
+
+
+def noted(case: Case, actor: User | None, at: dt.datetime, *, message_id: int) -> CaseEvent:
+    return _record(case, EventKind.NOTED, actor, at, {"message": message_id})
+
+
+def resolved(case: Case, actor: User | None, at: dt.datetime, *, old: str) -> CaseEvent:
+    return _record(case, EventKind.RESOLVED, actor, at, {"from": old, "summary": case.resolution_summary[:500]})
+
+
+def closed(case: Case, actor: User | None, at: dt.datetime, *, old: str) -> CaseEvent:
+    return _record(case, EventKind.CLOSED, actor, at, {"from": old})
+
+
+def reopened(case: Case, actor: User | None, at: dt.datetime, *, old: str, reason: str) -> CaseEvent:
+    return _record(case, EventKind.REOPENED, actor, at, {"from": old, "reason": reason[:500]})
+
+
+def merged(case: Case, actor: User | None, at: dt.datetime, *, into: Case) -> CaseEvent:
+    return _record(case, EventKind.MERGED, actor, at, {"into": into.pk, "into_number": into.number})
+
+
+def merged_from(case: Case, actor: User | None, at: dt.datetime, *, source: Case, messages: int) -> CaseEvent:
+    return _record(case, EventKind.MERGED_FROM, actor, at,
+                   {"from": source.pk, "from_number": source.number, "messages": messages})
+
+
+def linked_to_unit(case: Case, actor: User | None, at: dt.datetime, *, old: int | None, new: int | None) -> CaseEvent:
+    return _record(case, EventKind.LINKED_TO_UNIT, actor, at, {"from": old, "to": new})
+
+
+def updated(case: Case, actor: User | None, at: dt.datetime, *, changes: dict[str, Any]) -> CaseEvent:
+    return _record(case, EventKind.UPDATED, actor, at, changes)
