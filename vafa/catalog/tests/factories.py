@@ -1,0 +1,32 @@
+import factory
+
+from vafa.catalog.models import Category, Product, WarrantyPolicy
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"cat-{n}")
+    name = factory.Sequence(lambda n: f"Category {n}")
+
+
+class WarrantyPolicyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WarrantyPolicy
+
+    name = factory.Sequence(lambda n: f"Warranty {n}")
+    months = 12
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
+    name = factory.Sequence(lambda n: f"Product {n}")
+    category = factory.SubFactory(CategoryFactory)
+    price = "1000.00"
+    currency = "IRR"
+    warranty_policy = factory.SubFactory(WarrantyPolicyFactory)

@@ -1,0 +1,81 @@
+"""Fixtures shared by every app's tests: one user per role, two customers, API clients."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from vafa.accounts.models import Role, User
+from vafa.accounts.services import customer_account_ensure, token_create
+from vafa.accounts.tests.factories import TeamFactory, UserFactory
+from vafa.customers.tests.factories import CustomerFactory
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def admin_user(db) -> User:
+    return UserFactory(email="admin@staff.vafa.test", role=Role.ADMIN, full_name="Ada Admin")
+
+
+@pytest.fixture
+def manager(db) -> User:
+    return UserFactory(email="manager@staff.vafa.test", role=Role.MANAGER, full_name="Mina Manager")
+
+
+@pytest.fixture
+def team(db):
+    return TeamFactory(name="Phones")
+
+
+@pytest.fixture
+def other_team(db):
+    return TeamFactory(name="Appliances")
+
+
+@pytest.fixture
+def agent(db, team) -> User:
+    user = UserFactory(email="agent@staff.vafa.test", role=Role.AGENT, full_name="Arash Agent")
+    team.members.add(user)
+    return user
+
+
+@pytest.fixture
+def other_agent(db, other_team) -> User:
+    user = UserFactory(email="agent2@staff.vafa.test", role=Role.AGENT, full_name="Olga Agent")
+    other_team.members.add(user)
+    return user
+
+
+@pytest.fixture
+def customer(db):
+    return CustomerFactory(name="Sara Ahmadi", language="fa", email__value="sara@example.test")
+
+
+@pytest.fixture
+def other_customer(db):
+    return CustomerFactory(name="John Smith", language="en", email__value="john@example.test")
+
+
+@pytest.fixture
+def customer_user(customer) -> User:
+    return customer_account_ensure(actor=None, customer=customer)
+
+
+@pytest.fixture
+def other_customer_user(other_customer) -> User:
+    return customer_account_ensure(actor=None, customer=other_customer)
+
+
+def _token_client(user: User) -> Client:
+    raw = token_create(actor=None, user=user, name="test").raw
+    return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+
+@pytest.fixture
+def api_as():
+    """`api_as(user)` is a test client that sends that user's bearer token on every request."""
+    return _token_client
