@@ -9,4 +9,4 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the periodic jobs and work handlers declared in code.
-        from vafa.core import jobs  # noqa: F401
+        from vafa.core import housekeeping, jobs  # noqa: F401
