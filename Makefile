@@ -1,0 +1,93 @@
+# Vafa: everyday commands. `make demo` and `make test` need nothing but python3 on the machine.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.vafa-installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
+CHROMIUM ?= /usr/bin/chromium
+# Extra pytest arguments, e.g. `make test PYTEST_ARGS="-k scheduler"`.
+PYTEST_ARGS ?=
+PYTEST := $(BIN)/pytest -n auto $(PYTEST_ARGS)
+
+PO_FILES := $(shell find vafa -path '*/locale/*/LC_MESSAGES/*.po' 2>/dev/null)
+
+.PHONY: help venv messages demo serve test test-sqlite test-postgres check-postgres check-chromium bench lint
+
+help:
+	@echo "make demo           virtualenv, translations, migrate, static files, demo data, then run the stack"
+	@echo "make serve          run the web server only (vafa serve on $(HOST):$(PORT))"
+	@echo "make test           all tests on SQLite, then on PostgreSQL ($(POSTGRES_URL))"
+	@echo "make test-sqlite    tests on SQLite only"
+	@echo "make test-postgres  tests on PostgreSQL only (fails if PostgreSQL does not answer)"
+	@echo "make bench          vafa bench"
+	@echo "make lint           ruff check, ruff format --check, mypy"
+	@echo "make messages       compile the translations (.po -> .mo) that changed"
+	@echo "make venv           create or update .venv"
+
+# The stamp is newer than pyproject.toml and constraints.txt once they are installed; editing
+# either one reinstalls.
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	@touch $@
+
+# Compiles only when a .po file is newer than its .mo (or the .mo is missing).
+messages: venv
+	@stale=""; \
+	for po in $(PO_FILES); do mo="$${po%.po}.mo"; \
+	  if [ ! -f "$$mo" ] || [ "$$po" -nt "$$mo" ]; then stale="$$stale $$po"; fi; \
+	done; \
+	if [ -z "$(PO_FILES)" ]; then echo "messages: no translations yet"; \
+	elif [ -n "$$stale" ]; then \
+	  $(BIN)/vafa compilemessages --ignore='.venv' --ignore='node_modules' --ignore='var'; \
+	else echo "messages: up to date"; fi
+
+demo: venv messages
+	$(BIN)/vafa migrate --no-input
+	$(BIN)/vafa collectstatic --noinput --verbosity 0
+	$(BIN)/vafa demo
+
+serve: venv
+	$(BIN)/vafa serve --host $(HOST) --port $(PORT)
+
+# PostgreSQL is checked first: no point in a long SQLite run when the second half cannot run.
+test: check-postgres test-sqlite test-postgres
+
+# DATABASE_URL is unset so that pytest-django builds its SQLite test database.
+test-sqlite: venv messages check-chromium
+	@echo "== tests on SQLite =="
+	env -u DATABASE_URL $(PYTEST)
+
+test-postgres: venv messages check-chromium check-postgres
+	@echo "== tests on PostgreSQL =="
+	DATABASE_URL=$(POSTGRES_URL) $(PYTEST)
+
+# Never skipped: a test run that silently left PostgreSQL out would hide every PostgreSQL bug.
+check-postgres: venv
+	@err=$$($(BIN)/python -c 'import sys, psycopg; psycopg.connect(sys.argv[1], connect_timeout=5).close()' \
+	    '$(POSTGRES_URL)' 2>&1) || { \
+	  echo "make: PostgreSQL does not answer at $(POSTGRES_URL):"; echo "$$err" | tail -n 2; \
+	  echo "Start it (pg_ctlcluster --skip-systemctl-redirect 15 main start) or point POSTGRES_URL at one."; \
+	  exit 1; }
+
+check-chromium:
+	@test -x $(CHROMIUM) || { echo "make: browser tests need Chromium at $(CHROMIUM) (apt-get install chromium chromium-driver; .ci/run does it)"; exit 1; }
+
+bench: venv
+	$(BIN)/vafa bench
+
+# All three run even when one fails; the target fails if any did.
+lint: venv
+	@status=0; \
+	$(BIN)/ruff check . || status=1; \
+	$(BIN)/ruff format --check . || status=1; \
+	$(BIN)/mypy vafa || status=1; \
+	exit $$status
