@@ -21,6 +21,9 @@ class Role(models.TextChoices):
 
 
 STAFF_ROLES = (Role.ADMIN, Role.MANAGER, Role.AGENT)
+MANAGER_DENIED_PERMISSIONS = frozenset(
+    f"accounts.{action}_{model}" for action in ("add", "change", "delete") for model in ("user", "apitoken")
+)
 
 
 class UserManager(BaseUserManager["User"]):
@@ -99,11 +102,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.role == Role.CUSTOMER
 
     def has_perm(self, perm: str, obj: object = None) -> bool:
-        if self.is_active and self.role == Role.ADMIN:
+        if not self.is_active:
+            return False
+        if self.role == Role.ADMIN:
             return True
-        if self.is_active and self.role == Role.MANAGER:
-            # Managers run the business, not the system: no user or token administration.
-            return not perm.startswith("accounts.") or perm.endswith(("_team", "view_user", "view_auditlog"))
+        if self.role == Role.MANAGER:
+            # Managers run the business, not the system: users and tokens are the admins'.
+            return perm not in MANAGER_DENIED_PERMISSIONS
         return super().has_perm(perm, obj)
 
     def has_module_perms(self, app_label: str) -> bool:
