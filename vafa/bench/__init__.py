@@ -1,0 +1,1 @@
+"""Benchmarks behind `make bench`: real servers, real databases, results in var/bench/results.json."""
