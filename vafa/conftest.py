@@ -79,3 +79,7 @@ def _token_client(user: User) -> Client:
 def api_as():
     """`api_as(user)` is a test client that sends that user's bearer token on every request."""
     return _token_client
+
+
+# Browser fixtures (`browser`, `page`) for every app's Playwright tests.
+from vafa.core.tests.browser import browser, page  # noqa: E402, F401
