@@ -135,7 +135,7 @@ class DemoBuilder(PeopleMixin, SalesMixin):
             fake = Faker(locale)
             fake.seed_instance(seed * 10 + offset)
             self.faker[locale] = fake
-        self.hashes = {role: make_password(password) for role, password in PASSWORDS.items()}
+        self.hashes: dict[str, str] = {}
         self.agents: list[Agent] = []
         self.staff: dict[str, User] = {}
         self.teams: list[Team] = []
@@ -204,6 +204,7 @@ class DemoBuilder(PeopleMixin, SalesMixin):
     # --- staff -------------------------------------------------------------------------------------
 
     def _staff(self) -> None:
+        self.hashes = {role: make_password(password) for role, password in PASSWORDS.items()}
         joined = self.start - dt.timedelta(days=60)
         users = []
         for key, email, role, full_name, language, tz, speaks, localized in names.STAFF:

@@ -222,3 +222,21 @@ def test_the_command_rebuilds_with_reset(db):
     assert Customer.objects.count() == 40
     assert Case.objects.count() == 10
     assert Counter.objects.get(name="case").value == 10
+
+
+def test_the_command_hands_the_banner_to_the_stack_and_exits_with_its_code(db, monkeypatch):
+    calls = []
+
+    def fake_run_stack(**kwargs):
+        calls.append(kwargs)
+        return 3
+
+    monkeypatch.setattr("vafa.core.stack.run_stack", fake_run_stack)
+
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("demo", "--customers", "20", "--cases", "5", "--port", "8123", stdout=StringIO())
+
+    assert exit_info.value.code == 3
+    assert calls[0]["host"] == "127.0.0.1" and calls[0]["port"] == 8123
+    assert "http://127.0.0.1:8123/api/docs" in calls[0]["banner"]
+    assert "manager@demo.vafa.test" in calls[0]["banner"]

@@ -65,9 +65,10 @@ class Command(BaseCommand):
             self._load(options, log)
 
         banner = banner_text(options["host"], options["port"])
-        self.stdout.write(banner)
         if options["no_serve"]:
+            self.stdout.write(banner)
             return
+        # The stack prints the banner itself once the web server answers.
         try:
             from vafa.core.stack import run_stack
         except ImportError as exc:
