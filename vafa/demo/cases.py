@@ -404,7 +404,7 @@ class CaseBuilder(CasePlanner):
             elif step == "Cnudge":
                 template = rng.choice(T.CUSTOMER_NUDGE)
             else:
-                template = T.CUSTOMER_THANKS[rng.choice(THANKS.get(group, [1, 3, 4]))]
+                template = T.CUSTOMER_THANKS[rng.choice(THANKS.get(group, [3, 4]))]
             self._say(tl, plan, self._fill(template, context, tl, language, female=customer.female), last_channel)
             tl.event(EventKind.CUSTOMER_REPLIED, who, AuthorKind.CUSTOMER, {"channel": last_channel})
             if tl.status == CaseStatus.PENDING_CUSTOMER:

@@ -143,7 +143,9 @@ class SalesMixin:
                     order_record.cancelled = True
                 total = Decimal(0)
                 for product in picks:
-                    if record.b2b:
+                    if record.account is not None:
+                        quantity = 1
+                    elif record.b2b:
                         quantity = weighted(rng, [(1, 40), (2, 25), (3, 15), (4, 10), (5, 10)])
                     else:
                         quantity = weighted(rng, [(1, 92), (2, 7), (3, 1)])
