@@ -37,7 +37,8 @@ def _check_customer_fields(values: dict[str, Any]) -> None:
     if "time_zone" in values:
         try:
             zoneinfo.ZoneInfo(str(values["time_zone"]))
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+            # OSError: a key naming a directory of the zone database, e.g. "America".
             errors["time_zone"] = [_("Unknown time zone.")]
     if "country" in values and values["country"] and len(str(values["country"])) != 2:
         errors["country"] = [_("Use a two-letter country code.")]
