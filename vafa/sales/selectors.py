@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -41,6 +41,19 @@ def unit_warranty_status(unit: Unit, on: dt.date | None = None) -> WarrantyInfo:
     if unit.extended_warranty_end is not None and day <= unit.extended_warranty_end:
         return WarrantyInfo(WarrantyState.EXTENDED, unit.extended_warranty_end, (unit.extended_warranty_end - day).days)
     return WarrantyInfo(WarrantyState.EXPIRED, unit.extended_warranty_end or unit.warranty_end, 0)
+
+
+def unit_warranty_q(status: str, on: dt.date) -> Q:
+    """The units whose warranty on day `on` is `status`: the filter form of `unit_warranty_status`."""
+    if status == WarrantyState.NONE:
+        return Q(warranty_end__isnull=True)
+    if status == WarrantyState.IN_WARRANTY:
+        return Q(warranty_end__gte=on)
+    if status == WarrantyState.EXTENDED:
+        return Q(warranty_end__lt=on, extended_warranty_end__gte=on)
+    if status == WarrantyState.EXPIRED:
+        return Q(warranty_end__lt=on) & (Q(extended_warranty_end__isnull=True) | Q(extended_warranty_end__lt=on))
+    raise ValueError(f"Unknown warranty status: {status}")
 
 
 def order_list(*, viewer: User) -> QuerySet[Order]:
