@@ -13,6 +13,8 @@ POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 CHROMIUM ?= /usr/bin/chromium
 # Extra pytest arguments, e.g. `make test PYTEST_ARGS="-k scheduler"`.
 PYTEST_ARGS ?=
+# Extra `vafa demo` arguments, e.g. `make demo DEMO_ARGS="--customers 200 --cases 300"`.
+DEMO_ARGS ?=
 PYTEST := $(BIN)/pytest -n auto $(PYTEST_ARGS)
 
 PO_FILES := $(shell find vafa -path '*/locale/*/LC_MESSAGES/*.po' 2>/dev/null)
@@ -53,7 +55,7 @@ messages: venv
 demo: venv messages
 	$(BIN)/vafa migrate --no-input
 	$(BIN)/vafa collectstatic --noinput --verbosity 0
-	$(BIN)/vafa demo
+	$(BIN)/vafa demo --host $(HOST) --port $(PORT) $(DEMO_ARGS)
 
 serve: venv
 	$(BIN)/vafa serve --host $(HOST) --port $(PORT)
