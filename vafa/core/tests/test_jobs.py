@@ -272,7 +272,7 @@ def test_swept_work_runs_and_locked_work_stays_with_its_worker(db, immediate_tas
         payload={"n": "held"}, due_at=T0 - dt.timedelta(minutes=5), locked_until=T0 + dt.timedelta(minutes=1)
     )
 
-    result = work_sweep.enqueue()
+    result = work_sweep.enqueue()  # type: ignore[attr-defined]  # periodic() hides the Task type
 
     lost.refresh_from_db()
     held.refresh_from_db()
@@ -310,7 +310,7 @@ def test_housekeeping_jobs_are_declared_periodic():
 
 def task_result(*, status: str, finished_at: dt.datetime | None) -> str:
     """A task result row as the database backend writes it, moved to the given state."""
-    result = work_sweep.enqueue()
+    result = work_sweep.enqueue()  # type: ignore[attr-defined]  # periodic() hides the Task type
     DBTaskResult.objects.filter(pk=result.id).update(status=status, finished_at=finished_at)
     return str(result.id)
 
