@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import re
 import subprocess
+import sys
 
 import pytest
 from django.core.management import call_command
@@ -255,3 +256,58 @@ def test_running_schedulers_hand_over_the_lease_and_fire_each_job_once(subproces
     assert sorted(re.findall(r"Enqueued periodic job (\S+)", holder.output)) == sorted(periodic_jobs())
     assert re.findall(r"Enqueued periodic job (\S+)", standby.output) == []
     assert lease_after.splitlines()[-1] == "[('', None)]"
+
+
+# --- the worker -----------------------------------------------------------------------------------
+
+
+def test_worker_refuses_the_immediate_backend(immediate_tasks):
+    with pytest.raises(Exception, match="no worker is needed"):
+        call_command("worker", "--batch")
+
+
+@pytest.mark.slow
+def test_database_worker_runs_what_the_scheduler_enqueued(subprocess_env):
+    vafa = vafa_command()
+    run = {"env": subprocess_env, "capture_output": True, "text": True, "timeout": 120, "check": False}
+
+    scheduled = subprocess.run([*vafa, "scheduler", "--once"], **run)  # noqa: S603 - our command.
+    worked = subprocess.run([*vafa, "worker", "--batch"], **run)  # noqa: S603
+    again = subprocess.run([*vafa, "worker", "--batch"], **run)  # noqa: S603
+
+    assert (scheduled.returncode, worked.returncode, again.returncode) == (0, 0, 0), worked.stderr
+    succeeded = re.findall(r"path=(\S+) state=SUCCESSFUL", worked.stdout + worked.stderr)
+    assert sorted(path.rsplit(".", 1)[1] for path in succeeded) == sorted(periodic_jobs())
+    assert "state=" not in again.stdout + again.stderr
+
+
+RQ_ROUND_TRIP = """
+import django, sys
+django.setup()
+from django.core.management import call_command
+from django_tasks import task_backends
+from vafa.core.jobs import work_sweep
+result = work_sweep.enqueue()
+call_command("worker", "--batch")
+done = task_backends["default"].get_result(result.id)
+print(type(task_backends["default"]).__name__, done.status, done.return_value)
+"""
+
+
+@pytest.mark.slow
+def test_rq_worker_runs_an_enqueued_task(subprocess_env):
+    env = {**subprocess_env, "TASK_BACKEND": "rq", "REDIS_URL": "redis://127.0.0.1:6379/15"}
+
+    # Through call_command rather than the `vafa` script, which would also run the system checks:
+    # this test is about the worker, not about the app list of the rq settings.
+    result = subprocess.run(  # noqa: S603 - the test's own interpreter.
+        [sys.executable, "-c", RQ_ROUND_TRIP],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "RQBackend SUCCESSFUL 0"
