@@ -110,8 +110,13 @@ class Stack:
 
     def say(self, text: str) -> None:
         with self.write_lock:
-            self.output.write(text if text.endswith("\n") else text + "\n")
-            self.output.flush()
+            try:
+                self.output.write(text if text.endswith("\n") else text + "\n")
+                self.output.flush()
+            except (OSError, ValueError):
+                # The terminal or pipe is gone: drop the line, but keep draining the children's
+                # output, or a child would block once its pipe is full.
+                pass
 
     def pump_output(self, child: Child) -> None:
         assert child.process is not None and child.process.stdout is not None
@@ -181,8 +186,8 @@ class Stack:
         return code if code > 0 else 1
 
     def run(self) -> int:
-        self.start()
         try:
+            self.start()
             started = time.monotonic()
             while not is_healthy(self.url):
                 if self.stop_signal is not None:
