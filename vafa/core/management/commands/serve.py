@@ -111,7 +111,7 @@ class Command(BaseCommand):
         """Collect static files when the manifest is missing, so that a bare `vafa serve` works."""
         if not isinstance(staticfiles_storage, ManifestFilesMixin):
             return  # DEBUG: WhiteNoise serves straight from the apps' static folders.
-        if staticfiles_storage.exists(staticfiles_storage.manifest_name):
+        if staticfiles_storage.manifest_storage.exists(staticfiles_storage.manifest_name):
             return
         self.stdout.write("No static files manifest: running collectstatic first.")
         call_command("collectstatic", interactive=False, verbosity=0)
