@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
@@ -20,7 +21,15 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
 def _speak_users_language(request: HttpRequest, user: User) -> None:
-    """Answer in the user's language unless the request names one (Accept-Language or cookie)."""
+    """Answer in the user's language and time zone, unless the request names a language.
+
+    Session users get this from UserLanguageMiddleware; a token's user is known only here. The
+    middleware deactivates the time zone when the answer leaves.
+    """
+    try:
+        timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        timezone.deactivate()
     if request.headers.get("Accept-Language") or request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME):
         return
     if user.language in {code for code, _name in settings.LANGUAGES}:

@@ -41,20 +41,20 @@ class ProductRef(Schema):
     name: str
 
 
-def _product(request: HttpRequest, field: str, *, sku: str | None, product_id: int | None) -> Product:
-    """The product a line or unit names by SKU or id (both: they must agree)."""
+def _product(request: HttpRequest, prefix: str, *, sku: str | None, product_id: int | None) -> Product:
+    """The product a line or unit names by SKU or id (both: they must agree); `prefix` locates the fields."""
     if sku is None and product_id is None:
-        raise ValidationFailed(_("Some fields are not valid."), fields={field: [_("Give the product's SKU or id.")]})
+        raise ValidationFailed(_("Some fields are not valid."), fields={f"{prefix}sku": [_("Give the product's SKU or id.")]})
     product = None
     if product_id is not None:
-        product = referenced(f"{field}product_id", lambda: product_get(viewer=viewer(request), product_id=product_id))
+        product = referenced(f"{prefix}product_id", lambda: product_get(viewer=viewer(request), product_id=product_id))
     if sku is not None:
         by_sku = product_by_sku(sku)
         if by_sku is None:
-            raise ValidationFailed(_("Some fields are not valid."), fields={f"{field}sku": [_("No such product.")]})
+            raise ValidationFailed(_("Some fields are not valid."), fields={f"{prefix}sku": [_("No such product.")]})
         if product is not None and product.pk != by_sku.pk:
             raise ValidationFailed(
-                _("Some fields are not valid."), fields={f"{field}sku": [_("The SKU and the product id differ.")]}
+                _("Some fields are not valid."), fields={f"{prefix}sku": [_("The SKU and the product id differ.")]}
             )
         product = by_sku
     assert product is not None
