@@ -1,6 +1,7 @@
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -26,3 +27,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @require_GET
 def api_docs_redirect(request: HttpRequest) -> HttpResponse:
     return redirect("/api/v1/docs")
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on pages that do not name an icon (the admin)."""
+    return redirect(static("core/favicon.svg"), permanent=True)

@@ -36,7 +36,7 @@ def test_manager_signs_in_and_reads_a_case_in_the_admin(page, manager, customer,
     page.goto(f"/admin/service/case/{case.pk}/change/")
 
     assert page.locator("html").get_attribute("dir") == direction
-    assert page.get_by_text("Water on the floor after every wash.").is_visible()
+    assert page.get_by_text("Water on the floor after every wash.", exact=True).is_visible()
     assert page.console_errors == []
 
 
