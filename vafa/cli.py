@@ -11,3 +11,7 @@ def main(argv: list[str] | None = None) -> int:
 
     execute_from_command_line(["vafa", *(sys.argv[1:] if argv is None else argv)])
     return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
