@@ -103,6 +103,7 @@ _MESSAGES: dict[str, Any] = {
     "model_attributes_type": _("Send a JSON object."),
     "nul_character": _("Text cannot contain NUL characters."),
     "invalid_unicode": _("Text must be valid Unicode."),
+    "string_unicode": _("Text must be valid Unicode."),
     "string_pattern_mismatch": _("Enter a valid value."),
 }
 
