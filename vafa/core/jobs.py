@@ -15,12 +15,13 @@ import logging
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django_tasks import task
+from django_tasks.base import Task
 
 from vafa.core.models import PendingWork, PeriodicRun, SchedulerLease
 
@@ -59,13 +60,19 @@ def work_schedule(
         existing = PendingWork.objects.filter(dedupe_key=dedupe_key).first()
         if existing is not None:
             return existing
-    work = PendingWork.objects.create(
-        kind=kind,
-        payload=payload or {},
-        due_at=due_at or now,
-        dedupe_key=dedupe_key,
-        max_attempts=max_attempts,
-    )
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent twin must not break the caller's transaction
+            work = PendingWork.objects.create(
+                kind=kind,
+                payload=payload or {},
+                due_at=due_at or now,
+                dedupe_key=dedupe_key,
+                max_attempts=max_attempts,
+            )
+    except IntegrityError:
+        if dedupe_key is None:
+            raise
+        return PendingWork.objects.get(dedupe_key=dedupe_key)
     if work.due_at <= now:
         transaction.on_commit(lambda: _enqueue(work.pk))
     return work
@@ -138,16 +145,17 @@ def work_run(work_id: int) -> str:
 class Periodic:
     name: str
     every: dt.timedelta
-    func: Callable[[], Any]
+    func: Task[[], Any]
 
 
 _PERIODIC: dict[str, Periodic] = {}
+TaskT = TypeVar("TaskT", bound=Task[[], Any])
 
 
-def periodic(name: str, *, every: dt.timedelta) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
+def periodic(name: str, *, every: dt.timedelta) -> Callable[[TaskT], TaskT]:
     """Declare a job the scheduler enqueues every `every`; the function must be a django task."""
 
-    def register(func: Callable[[], Any]) -> Callable[[], Any]:
+    def register(func: TaskT) -> TaskT:
         _PERIODIC[name] = Periodic(name=name, every=every, func=func)
         return func
 
@@ -186,9 +194,16 @@ def scheduler_tick(*, holder: str, lease_ttl: dt.timedelta = dt.timedelta(second
         updated = PeriodicRun.objects.filter(pk=job.name, next_run_at=run.next_run_at).update(
             last_run_at=now, next_run_at=now + job.every
         )
-        if updated:
-            job.func.enqueue()  # type: ignore[attr-defined]
-            fired.append(job.name)
+        if not updated:
+            continue
+        try:
+            job.func.enqueue()
+        except Exception:
+            # The queue is down: put the due time back so the next tick tries again.
+            logger.exception("Could not enqueue periodic job %s; retrying next tick", job.name)
+            PeriodicRun.objects.filter(pk=job.name).update(last_run_at=run.last_run_at, next_run_at=run.next_run_at)
+            continue
+        fired.append(job.name)
     return fired
 
 
