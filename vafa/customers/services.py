@@ -123,9 +123,10 @@ def customer_create(
     _check_customer_fields(values)
     clean_emails, clean_phones = _normalise_contacts(emails, phones, values.get("country"))
     _claim_emails(None, clean_emails)
+    # The exclude repeats the unique index's condition: SQLite uses a partial index only then.
     if values.get("external_id") and Customer.objects.filter(
         external_source=values.get("external_source", ""), external_id=values["external_id"]
-    ).exists():
+    ).exclude(external_id="").exists():
         raise Conflict(_("A customer with this external id already exists."), code="duplicate_external_id")
     if "consent_marketing" in values or "consent_surveys" in values:
         values["consent_updated_at"] = timezone.now()
@@ -187,7 +188,9 @@ def customer_upsert(
     """Create or update the customer known by (source, external id); True when created."""
     if not external_id:
         raise ValidationFailed(_("An external id is required."), fields={"external_id": [_("Required.")]})
-    existing = Customer.objects.filter(external_source=external_source, external_id=external_id).first()
+    existing = Customer.objects.filter(external_source=external_source, external_id=external_id).exclude(
+        external_id=""
+    ).first()
     if existing is None:
         customer = customer_create(
             actor=actor, name=name, emails=emails, phones=phones,
@@ -214,7 +217,7 @@ def organisation_create(*, actor: User | None, name: str, **fields: Any) -> Orga
     _check_organisation_fields(values)
     if values.get("external_id") and Organisation.objects.filter(
         external_source=values.get("external_source", ""), external_id=values["external_id"]
-    ).exists():
+    ).exclude(external_id="").exists():
         raise Conflict(_("An organisation with this external id already exists."), code="duplicate_external_id")
     organisation = Organisation.objects.create(**values)
     audit_record(actor=actor, action="organisation.create", obj=organisation,

@@ -138,7 +138,10 @@ def order_create(
         raise ValidationFailed(_("Give the order's lines or its total."), fields={"lines": [_("Required without a total.")]})
     if values["total_amount"] is None:
         values["total_amount"] = sum((line["unit_price"] * line["quantity"] for line in clean_lines), Decimal("0.00"))
-    if external_id and Order.objects.filter(external_source=external_source, external_id=external_id).exists():
+    # The exclude repeats the unique index's condition: SQLite uses a partial index only then.
+    if external_id and Order.objects.filter(
+        external_source=external_source, external_id=external_id
+    ).exclude(external_id="").exists():
         raise Conflict(_("An order with this external id already exists."), code="duplicate_external_id")
     order = Order.objects.create(**values)
     _create_lines(actor=actor, order=order, lines=clean_lines)
@@ -204,7 +207,9 @@ def order_upsert(
     """Create or update the order known by (source, external id); True when created."""
     if not external_id:
         raise ValidationFailed(_("An external id is required."), fields={"external_id": [_("Required.")]})
-    existing = Order.objects.filter(external_source=external_source, external_id=external_id).first()
+    existing = Order.objects.filter(external_source=external_source, external_id=external_id).exclude(
+        external_id=""
+    ).first()
     if existing is None:
         return order_create(actor=actor, external_source=external_source, external_id=external_id, **fields), True
     return order_update(actor=actor, order=existing, **fields), False
