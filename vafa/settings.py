@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "vafa.sales",
     "vafa.service",
     "vafa.api",
+    "vafa.imports",
     "vafa.demo",
 ]
 
