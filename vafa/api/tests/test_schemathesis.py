@@ -12,7 +12,9 @@ import uuid
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -60,7 +62,21 @@ FUZZ = settings(
 
 
 @pytest.fixture
-def seeded(db):
+def keep_the_test_connection():
+    """Leave the test's database connection open between requests, as Django's test client does.
+
+    Schemathesis calls the real WSGI handler, whose request signals would close a connection that
+    is inside the test's transaction (PostgreSQL then answers "the connection is closed").
+    """
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def seeded(db, keep_the_test_connection):
     """A small company: staff, two customers (one with a portal account), products, orders, units, cases."""
     admin = UserFactory(email="fuzz-admin@staff.vafa.test", role=Role.ADMIN)
     agent = UserFactory(email="fuzz-agent@staff.vafa.test", role=Role.AGENT)
