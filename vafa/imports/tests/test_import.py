@@ -13,7 +13,7 @@ from django.db import IntegrityError
 from vafa.accounts.models import AuditLog
 from vafa.catalog.models import Category, Product, WarrantyPolicy
 from vafa.customers.models import ContactPoint, Customer, Organisation
-from vafa.imports import importers
+from vafa.imports.importers import customers as customer_importer
 from vafa.sales.models import Order, OrderLine, Unit
 
 DATA = Path(__file__).parent / "data"
@@ -297,7 +297,7 @@ def test_dry_run_reports_changes_and_writes_nothing(tmp_path):
 def test_a_database_error_while_applying_rolls_back_everything(tmp_path, monkeypatch):
     # given a service that fails on the third customer
     calls = []
-    original = importers.customer_create
+    original = customer_importer.customer_create
 
     def flaky(**kwargs):
         calls.append(kwargs["external_id"])
@@ -305,7 +305,7 @@ def test_a_database_error_while_applying_rolls_back_everything(tmp_path, monkeyp
             raise IntegrityError("disk on fire")
         return original(**kwargs)
 
-    monkeypatch.setattr(importers, "customer_create", flaky)
+    monkeypatch.setattr(customer_importer, "customer_create", flaky)
     # when
     out, _err, message = run_failing("customers", DATA / "customers.csv", "--report", str(tmp_path / "r.csv"))
     # then
