@@ -168,6 +168,11 @@ def order_update(
         raise TypeError(f"Unknown order fields: {sorted(unknown)}")
     values = _check_order_fields(fields)
     before = snapshot(order, ORDER_FIELDS)
+    # The order's own fields first: units made from its lines take the new owner and purchase day.
+    header = {k: v for k, v in values.items() if k != "total_amount"}
+    for name, value in header.items():
+        setattr(order, name, value)
+    total = values.get("total_amount")
     replaced = False
     if lines is not None:
         clean_lines = _check_lines(lines)
@@ -186,13 +191,13 @@ def order_update(
                 for serial in line["serials"]:
                     unit_upsert(actor=actor, product=line["product"], serial_number=serial, owner=order.customer,
                                 order_line=row, purchased_on=order.placed_at.date())
-        if values.get("total_amount") is None and clean_lines:
-            values["total_amount"] = sum((x["unit_price"] * x["quantity"] for x in clean_lines), Decimal("0.00"))
-    values = {k: v for k, v in values.items() if not (k == "total_amount" and v is None)}
-    for name, value in values.items():
-        setattr(order, name, value)
-    if values:
-        order.save(update_fields=[*values, "updated_at"])
+        if total is None and clean_lines:
+            total = sum((x["unit_price"] * x["quantity"] for x in clean_lines), Decimal("0.00"))
+    if total is not None:
+        order.total_amount = total
+    dirty = [name for name, value in snapshot(order, ORDER_FIELDS).items() if before.get(name) != value]
+    if dirty:
+        order.save(update_fields=[*dirty, "updated_at"])
     old, new = changed(before, snapshot(order, ORDER_FIELDS))
     if replaced:
         new["lines_replaced"] = True

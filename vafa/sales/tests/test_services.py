@@ -10,7 +10,7 @@ from vafa.catalog.tests.factories import ProductFactory, WarrantyPolicyFactory
 from vafa.core.errors import Conflict, ValidationFailed
 from vafa.sales.models import Order, Unit
 from vafa.sales.selectors import WarrantyInfo, unit_warranty_status
-from vafa.sales.services import LineInput, order_create, order_upsert, unit_create, unit_update
+from vafa.sales.services import LineInput, order_create, order_update, order_upsert, unit_create, unit_update
 from vafa.sales.tests.factories import UnitFactory
 
 D = dt.date
@@ -114,4 +114,29 @@ def test_order_upsert_is_idempotent(db, manager, customer):
     assert Order.objects.count() == 1
     assert again.lines.count() == 1
     assert Unit.objects.count() == 1
+    assert AuditLog.objects.filter(action="order.update").count() == 0
+
+
+def test_order_update_gives_new_units_the_orders_new_owner_and_day(db, manager, customer, other_customer):
+    product = ProductFactory()
+    order = order_create(actor=manager, customer=customer, number="S-9", total_amount="10",
+                         placed_at=timezone.make_aware(dt.datetime(2026, 1, 5, 9, 0)))
+
+    order_update(actor=manager, order=order, customer=other_customer,
+                 placed_at=timezone.make_aware(dt.datetime(2026, 2, 7, 9, 0)),
+                 lines=[LineInput(product, 1, "10", ["NEW-1"])])
+
+    unit = Unit.objects.get(serial_number="NEW-1")
+    assert (unit.owner, unit.purchased_on) == (other_customer, D(2026, 2, 7))
+    order.refresh_from_db()
+    assert (order.customer, order.total_amount) == (other_customer, Decimal("10.00"))
+
+
+def test_order_update_without_changes_writes_nothing(db, manager, customer):
+    order = order_create(actor=manager, customer=customer, number="S-10", total_amount="10", placed_at=timezone.now())
+    stamp = Order.objects.get(pk=order.pk).updated_at
+
+    order_update(actor=manager, order=order, number="S-10", total_amount="10")
+
+    assert Order.objects.get(pk=order.pk).updated_at == stamp
     assert AuditLog.objects.filter(action="order.update").count() == 0
