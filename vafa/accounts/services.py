@@ -15,7 +15,7 @@ from vafa.accounts.models import ApiToken, Role, Team, User
 from vafa.core.errors import Conflict, ValidationFailed
 from vafa.customers.models import ContactPoint, Customer
 
-TOKEN_PREFIX = "vafa"
+TOKEN_PREFIX = "vafa"  # noqa: S105 - the public marker of Vafa tokens, not a secret
 # last_used_at is written at most this often, so that each API call is not a write.
 LAST_USED_RESOLUTION_S = 60
 

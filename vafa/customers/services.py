@@ -160,8 +160,8 @@ def customer_update(
     before = snapshot(customer, CUSTOMER_FIELDS)
     for name, value in fields.items():
         setattr(customer, name, value.strip() if name == "name" else value)
-    update_fields = list(fields)
-    if "consent_marketing" in fields or "consent_surveys" in fields:
+    update_fields = [name for name, value in snapshot(customer, CUSTOMER_FIELDS).items() if before.get(name) != value]
+    if "consent_marketing" in update_fields or "consent_surveys" in update_fields:
         customer.consent_updated_at = timezone.now()
         update_fields.append("consent_updated_at")
     if update_fields:

@@ -61,3 +61,12 @@ def test_organisation_external_ids_are_unique_per_source(db, manager):
     organisation_create(actor=manager, name="Acme Gulf", external_source="crm", external_id="O1")
     with pytest.raises(Conflict):
         organisation_create(actor=manager, name="Acme again", external_source="erp", external_id="O1")
+
+
+def test_update_without_changes_writes_nothing(db, agent, customer):
+    stamp = Customer.objects.get(pk=customer.pk).updated_at
+
+    customer_update(actor=agent, customer=customer, name="Sara Ahmadi", language="fa", emails=["sara@example.test"])
+
+    assert Customer.objects.get(pk=customer.pk).updated_at == stamp
+    assert AuditLog.objects.filter(action="customer.update").count() == 0

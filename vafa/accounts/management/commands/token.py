@@ -13,7 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vafa.accounts.models import ApiToken, User
+from vafa.accounts.models import User
+from vafa.accounts.selectors import token_by_prefix, token_list, user_by_email
 from vafa.accounts.services import customer_account_ensure, token_create, token_revoke
 from vafa.core.context import via
 from vafa.core.errors import VafaError
@@ -54,7 +55,7 @@ class Command(BaseCommand):
         self.stdout.write(issued.raw)
 
     def _staff_user(self, email: str) -> User:
-        user = User.objects.filter(email=email.strip().lower()).first()
+        user = user_by_email(email)
         if user is None:
             raise CommandError(_("No user has the e-mail address %(email)s.") % {"email": email})
         if not user.is_company_staff:
@@ -75,12 +76,12 @@ class Command(BaseCommand):
         return user
 
     def handle_list(self, options: dict[str, Any]) -> None:
-        tokens = ApiToken.objects.select_related("user").order_by("-created_at", "-id")
+        owner = None
         if options["user"]:
-            email = options["user"].strip().lower()
-            if not User.objects.filter(email=email).exists():
+            owner = user_by_email(options["user"])
+            if owner is None:
                 raise CommandError(_("No user has the e-mail address %(email)s.") % {"email": options["user"]})
-            tokens = tokens.filter(user__email=email)
+        tokens = token_list(user=owner)
         columns = (_("prefix"), _("name"), _("user"), _("created"), _("last used"), _("revoked"))
         rows = [
             (
@@ -101,7 +102,7 @@ class Command(BaseCommand):
             self.stdout.write(_("No tokens."))
 
     def handle_revoke(self, options: dict[str, Any]) -> None:
-        token = ApiToken.objects.select_related("user").filter(prefix=options["prefix"].strip()).first()
+        token = token_by_prefix(options["prefix"])
         if token is None:
             raise CommandError(_("No token has the prefix %(prefix)s.") % {"prefix": options["prefix"]})
         if token.revoked_at is not None:
