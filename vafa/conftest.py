@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
+from django.utils import translation
 
 from vafa.accounts.models import Role, User
 from vafa.accounts.services import customer_account_ensure, token_create
 from vafa.accounts.tests.factories import TeamFactory, UserFactory
 from vafa.customers.tests.factories import CustomerFactory
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request that switched to Persian must not leak."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

@@ -86,7 +86,8 @@ def _claim_emails(customer: Customer | None, emails: Sequence[str]) -> None:
         )
 
 
-def _add_contacts(customer: Customer, emails: Sequence[str], phones: Sequence[str]) -> None:
+def _add_contacts(customer: Customer, emails: Sequence[str], phones: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Add the e-mails and phones the customer does not have yet; return those added."""
     has_email = customer.contact_points.filter(kind=ContactPoint.Kind.EMAIL, is_primary=True).exists()
     has_phone = customer.contact_points.filter(kind=ContactPoint.Kind.PHONE, is_primary=True).exists()
     existing = set(customer.contact_points.values_list("kind", "value"))
@@ -104,6 +105,9 @@ def _add_contacts(customer: Customer, emails: Sequence[str], phones: Sequence[st
             ContactPoint.objects.bulk_create(rows)
     except IntegrityError as exc:
         raise Conflict(_("This e-mail address belongs to another customer."), code="duplicate_email") from exc
+    added_emails = [r.value for r in rows if r.kind == ContactPoint.Kind.EMAIL]
+    added_phones = [r.value for r in rows if r.kind == ContactPoint.Kind.PHONE]
+    return added_emails, added_phones
 
 
 @transaction.atomic
@@ -166,10 +170,10 @@ def customer_update(
         update_fields.append("consent_updated_at")
     if update_fields:
         customer.save(update_fields=[*update_fields, "updated_at"])
-    _add_contacts(customer, clean_emails, clean_phones)
+    added_emails, added_phones = _add_contacts(customer, clean_emails, clean_phones)
     old, new = changed(before, snapshot(customer, CUSTOMER_FIELDS))
-    if clean_emails or clean_phones:
-        new = {**new, "emails_added": clean_emails, "phones_added": clean_phones}
+    if added_emails or added_phones:
+        new = {**new, "emails_added": added_emails, "phones_added": added_phones}
     if new:
         audit_record(actor=actor, action="customer.update", obj=customer, before=old, after=new)
     return customer
