@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
@@ -220,12 +220,16 @@ def register_exception_handlers(api: NinjaAPI) -> None:
         logger.warning("Data error answered as 422: %s", exc)
         return error_response(api, request, 422, ErrorCode.VALIDATION, _("Some fields are not valid."))
 
-    api.add_exception_handler(VafaError, on_vafa_error)
-    api.add_exception_handler(ValidationError, on_validation_error)
-    api.add_exception_handler(HttpError, on_http_error)
-    api.add_exception_handler(Http404, on_404)
-    api.add_exception_handler(PermissionDenied, on_permission_denied)
-    api.add_exception_handler(RequestDataTooBig, on_too_big)
-    api.add_exception_handler(SuspiciousOperation, on_suspicious)
-    api.add_exception_handler(IntegrityError, on_integrity_error)
-    api.add_exception_handler(DataError, on_data_error)
+    handlers: list[tuple[type[Exception], Callable[[HttpRequest, Any], HttpResponse]]] = [
+        (VafaError, on_vafa_error),
+        (ValidationError, on_validation_error),
+        (HttpError, on_http_error),
+        (Http404, on_404),
+        (PermissionDenied, on_permission_denied),
+        (RequestDataTooBig, on_too_big),
+        (SuspiciousOperation, on_suspicious),
+        (IntegrityError, on_integrity_error),
+        (DataError, on_data_error),
+    ]
+    for exc_class, handler in handlers:
+        api.add_exception_handler(exc_class, handler)

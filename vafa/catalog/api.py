@@ -28,7 +28,7 @@ Name = Text(200, min_length=1)
 CategoryCode = Text(50, min_length=1)
 Source = Text(50)
 ExternalId = Text(100)
-Names = dict[Text(5, min_length=2), Text(200)]  # type: ignore[misc]
+Names = dict[Text(5, min_length=2), Text(200)]  # type: ignore[misc, valid-type]
 
 
 class CategoryOut(Schema):

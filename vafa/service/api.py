@@ -22,6 +22,7 @@ from vafa.api.schemas import decode_attachments, referenced
 from vafa.api.types import Id
 from vafa.catalog.selectors import product_get
 from vafa.core.errors import Forbidden, NotFound, ValidationFailed
+from vafa.customers.models import Customer
 from vafa.customers.selectors import customer_get
 from vafa.sales.selectors import order_get, unit_get
 from vafa.service import selectors, services
@@ -68,6 +69,13 @@ def _user(user_id: int) -> User:
     return user
 
 
+def _own_customer(user: User) -> Customer:
+    """The customer a customer's account belongs to (the database makes sure there is one)."""
+    if user.customer is None:
+        raise NotFound(_("No such customer."))
+    return user.customer
+
+
 def _filter_cases(queryset: QuerySet[Case], f: CaseFilters) -> QuerySet[Case]:
     if f.status:
         queryset = queryset.filter(status__in=f.status)
@@ -111,7 +119,7 @@ def case_open(request: HttpRequest, payload: CaseIn) -> Any:
     if user.is_customer:
         if payload.customer_id is not None and payload.customer_id != user.customer_id:
             raise NotFound(_("No such customer."))
-        customer = user.customer
+        customer = _own_customer(user)
     elif payload.customer_id is None:
         raise ValidationFailed(_("Some fields are not valid."), fields={"customer_id": [_("This field is required.")]})
     else:
@@ -175,7 +183,7 @@ def message_add(request: HttpRequest, case_id: Id, payload: MessageIn) -> Any:
         if payload.internal or payload.status is not None or payload.resolve:
             raise Forbidden(_("Only the company's staff can do this."), code=services.CaseError.STAFF_ONLY)
         message = services.case_customer_reply(
-            case=case, customer=user.customer, actor=user, body=payload.body, body_html=payload.body_html,
+            case=case, customer=_own_customer(user), actor=user, body=payload.body, body_html=payload.body_html,
             attachments=attachments, channel=payload.channel,
         )
     elif payload.internal:
