@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
-from vafa.accounts.models import ApiToken, User
+from vafa.accounts.models import ApiToken, Team, User
+from vafa.core.errors import NotFound
 
 
 def user_by_email(email: str) -> User | None:
@@ -19,3 +21,18 @@ def token_list(*, user: User | None = None) -> QuerySet[ApiToken]:
 
 def token_by_prefix(prefix: str) -> ApiToken | None:
     return ApiToken.objects.select_related("user").filter(prefix=prefix.strip()).first()
+
+
+def team_get(team_id: int) -> Team:
+    team = Team.objects.filter(pk=team_id).first()
+    if team is None:
+        raise NotFound(_("No such team."))
+    return team
+
+
+def user_get(user_id: int) -> User:
+    """A user by id (services decide whether that user may take the work)."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        raise NotFound(_("No such user."))
+    return user

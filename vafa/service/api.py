@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router
 from ninja.responses import Status
 
-from vafa.accounts.models import Team, User
+from vafa.accounts.models import User
+from vafa.accounts.selectors import user_get, team_get
 from vafa.api.auth import require_staff, viewer
 from vafa.api.errors import ERRORS
 from vafa.api.pagination import paginate
@@ -53,20 +54,6 @@ from vafa.service.schemas import (
 router = Router(tags=["cases"])
 
 CASE = {200: CaseOut, **ERRORS}
-
-
-def _team(team_id: int) -> Team:
-    team = Team.objects.filter(pk=team_id).first()
-    if team is None:
-        raise NotFound(_("No such team."))
-    return team
-
-
-def _user(user_id: int) -> User:
-    user = User.objects.filter(pk=user_id).first()
-    if user is None:
-        raise NotFound(_("No such user."))
-    return user
 
 
 def _own_customer(user: User) -> Customer:
@@ -140,8 +127,8 @@ def case_open(request: HttpRequest, payload: CaseIn) -> Any:
         unit=referenced("unit_id", lambda: unit_get(viewer=user, unit_id=unit_id)) if unit_id else None,
         order=referenced("order_id", lambda: order_get(viewer=user, order_id=order_id)) if order_id else None,
         product=referenced("product_id", lambda: product_get(viewer=user, product_id=product_id)) if product_id else None,
-        team=referenced("team_id", lambda: _team(team_id)) if team_id and staff else None,
-        assignee=referenced("assignee_id", lambda: _user(assignee_id)) if assignee_id and staff else None,
+        team=referenced("team_id", lambda: team_get(team_id)) if team_id and staff else None,
+        assignee=referenced("assignee_id", lambda: user_get(assignee_id)) if assignee_id and staff else None,
         language=payload.language,
         attachments=decode_attachments(payload.attachments),
         external_id=payload.external_id,
@@ -226,10 +213,10 @@ def case_assign(request: HttpRequest, case_id: Id, payload: AssignIn) -> Any:
     kwargs: dict[str, Any] = {}
     if "assignee_id" in sent:
         assignee_id = payload.assignee_id
-        kwargs["assignee"] = None if assignee_id is None else referenced("assignee_id", lambda: _user(assignee_id))
+        kwargs["assignee"] = None if assignee_id is None else referenced("assignee_id", lambda: user_get(assignee_id))
     if "team_id" in sent:
         team_id = payload.team_id
-        kwargs["team"] = None if team_id is None else referenced("team_id", lambda: _team(team_id))
+        kwargs["team"] = None if team_id is None else referenced("team_id", lambda: team_get(team_id))
     return services.case_assign(actor=user, case=case, **kwargs)
 
 
