@@ -15,7 +15,7 @@ from ninja import Query, Router
 from ninja.responses import Status
 
 from vafa.accounts.models import User
-from vafa.accounts.selectors import user_get, team_get
+from vafa.accounts.selectors import team_get, user_get
 from vafa.api.auth import require_staff, viewer
 from vafa.api.errors import ERRORS
 from vafa.api.pagination import paginate
