@@ -15,11 +15,19 @@ class UserAdmin(BaseUserAdmin):
     raw_id_fields = ("customer",)
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        (_("Person"), {"fields": ("full_name", "role", "customer", "language", "time_zone", "native_digits")}),
-        (_("Access"), {"fields": ("is_active", "sees_all_cases", "is_superuser", "groups", "user_permissions")}),
+        (
+            _("Person"),
+            {"fields": ("full_name", "role", "customer", "language", "time_zone", "native_digits")},
+        ),
+        (
+            _("Access"),
+            {"fields": ("is_active", "sees_all_cases", "is_superuser", "groups", "user_permissions")},
+        ),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "full_name", "role", "password1", "password2")}),)
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "full_name", "role", "password1", "password2")}),
+    )
     filter_horizontal = ("groups", "user_permissions")
 
 
@@ -57,4 +65,15 @@ class AuditLogAdmin(ReadOnlyAdmin):
     list_filter = ("via", "object_type", "action")
     search_fields = ("object_id", "actor_label", "action")
     date_hierarchy = "at"
-    readonly_fields = ("at", "actor", "actor_label", "action", "object_type", "object_id", "object_repr", "before", "after", "via")
+    readonly_fields = (
+        "at",
+        "actor",
+        "actor_label",
+        "action",
+        "object_type",
+        "object_id",
+        "object_repr",
+        "before",
+        "after",
+        "via",
+    )

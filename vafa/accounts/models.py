@@ -64,7 +64,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("native digits"), default=False, help_text=_("Show Persian or Arabic digits instead of 0-9.")
     )
     sees_all_cases = models.BooleanField(
-        _("sees all cases"), default=False, help_text=_("An agent who sees every case, not only their teams'.")
+        _("sees all cases"),
+        default=False,
+        help_text=_("An agent who sees every case, not only their teams'."),
     )
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
@@ -80,7 +82,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name_plural = _("users")
         constraints = [
             models.CheckConstraint(
-                condition=(Q(role="customer", customer__isnull=False) | (~Q(role="customer") & Q(customer__isnull=True))),
+                condition=(
+                    Q(role="customer", customer__isnull=False)
+                    | (~Q(role="customer") & Q(customer__isnull=True))
+                ),
                 name="accounts_user_customer_role",
                 violation_error_message=_("A customer account must be linked to exactly one customer."),
             ),
@@ -144,7 +149,9 @@ class Team(models.Model):
 class ApiToken(models.Model):
     """A bearer token for an integration or a script; only its hash is stored, the token is shown once."""
 
-    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(_("name"), max_length=100, blank=True, default="")
     prefix = models.CharField(_("prefix"), max_length=16, unique=True)
     token_hash = models.CharField(_("token hash"), max_length=64)
@@ -190,4 +197,6 @@ class AuditLog(models.Model):
         indexes = [models.Index(fields=["object_type", "object_id", "at"], name="accounts_audit_object")]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type}#{self.object_id}"
+        return (
+            f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type}#{self.object_id}"
+        )

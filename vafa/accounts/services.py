@@ -43,14 +43,18 @@ def user_create(
 ) -> User:
     """Create a staff user (admin, manager or agent)."""
     if role == Role.CUSTOMER:
-        raise ValidationFailed(_("Customer accounts are created for a customer."), fields={"role": [_("Not allowed here.")]})
+        raise ValidationFailed(
+            _("Customer accounts are created for a customer."), fields={"role": [_("Not allowed here.")]}
+        )
     email = email.strip().lower()
     if User.objects.filter(email=email).exists():
         raise Conflict(_("A user with this e-mail address already exists."), code="duplicate_email")
     user = User.objects.create_user(
         email, password, full_name=full_name, role=role, language=language, time_zone=time_zone
     )
-    audit_record(actor=actor, action="user.create", obj=user, after=snapshot(user, ["email", "full_name", "role"]))
+    audit_record(
+        actor=actor, action="user.create", obj=user, after=snapshot(user, ["email", "full_name", "role"])
+    )
     return user
 
 
@@ -78,7 +82,9 @@ def customer_account_ensure(*, actor: User | None, customer: Customer) -> User:
         language=customer.language,
         time_zone=customer.time_zone,
     )
-    audit_record(actor=actor, action="user.create_customer_account", obj=user, after={"customer": customer.pk})
+    audit_record(
+        actor=actor, action="user.create_customer_account", obj=user, after={"customer": customer.pk}
+    )
     return user
 
 

@@ -55,7 +55,13 @@ class ErrorOut(Schema):
 
 # Declared on every operation, so that each status the handlers below can answer is in the schema.
 ERRORS: dict[int, type[Schema]] = {
-    400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut,
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    413: ErrorOut,
+    422: ErrorOut,
 }
 
 
@@ -69,8 +75,14 @@ def error_body(code: str, message: Any, fields: Mapping[str, Any] | None = None)
     return {"error": {"code": str(code), "message": str(message), "fields": clean}}
 
 
-def error_response(api: NinjaAPI, request: HttpRequest, status: int, code: str, message: Any,
-                   fields: Mapping[str, Any] | None = None) -> HttpResponse:
+def error_response(
+    api: NinjaAPI,
+    request: HttpRequest,
+    status: int,
+    code: str,
+    message: Any,
+    fields: Mapping[str, Any] | None = None,
+) -> HttpResponse:
     return api.create_response(request, error_body(code, message, fields), status=status)
 
 
@@ -115,26 +127,33 @@ def _field_message(error: Mapping[str, Any]) -> str:
         return str(_MESSAGES[kind])
     if kind in ("greater_than_equal", "greater_than"):
         limit = ctx.get("ge", ctx.get("gt"))
-        return gettext("Ensure this value is greater than or equal to %(limit_value)s.") % {"limit_value": limit}
+        return gettext("Ensure this value is greater than or equal to %(limit_value)s.") % {
+            "limit_value": limit
+        }
     if kind in ("less_than_equal", "less_than"):
         limit = ctx.get("le", ctx.get("lt"))
         return gettext("Ensure this value is less than or equal to %(limit_value)s.") % {"limit_value": limit}
     if kind == "string_too_long":
-        return gettext("Ensure this value has at most %(limit)s characters.") % {"limit": ctx.get("max_length")}
+        return gettext("Ensure this value has at most %(limit)s characters.") % {
+            "limit": ctx.get("max_length")
+        }
     if kind == "string_too_short":
-        return gettext("Ensure this value has at least %(limit)s characters.") % {"limit": ctx.get("min_length")}
+        return gettext("Ensure this value has at least %(limit)s characters.") % {
+            "limit": ctx.get("min_length")
+        }
     if kind == "too_long":
         return gettext("Give at most %(limit)s items.") % {"limit": ctx.get("max_length")}
     if kind in ("enum", "literal_error"):
         return gettext("Choose one of: %(choices)s.") % {"choices": ctx.get("expected", "")}
     if kind == "year_out_of_range":
         return gettext("Give a year between %(min)s and %(max)s.") % {
-            "min": ctx.get("min_year"), "max": ctx.get("max_year"),
+            "min": ctx.get("min_year"),
+            "max": ctx.get("max_year"),
         }
     if kind in ("decimal_max_digits", "decimal_max_places", "decimal_whole_digits"):
-        return gettext("Enter an amount with at most %(places)s decimal places and 14 digits before them.") % {
-            "places": 2
-        }
+        return gettext(
+            "Enter an amount with at most %(places)s decimal places and 14 digits before them."
+        ) % {"places": 2}
     if kind == "value_error":
         return str(ctx.get("error") or error.get("msg", ""))
     return str(error.get("msg", gettext("Enter a valid value.")))
@@ -182,21 +201,36 @@ def register_exception_handlers(api: NinjaAPI) -> None:
         return error_response(api, request, exc.status, exc.code, exc.message, exc.fields)
 
     def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-        return error_response(api, request, 422, ErrorCode.VALIDATION, _("Some fields are not valid."),
-                              validation_fields(exc.errors))
+        return error_response(
+            api,
+            request,
+            422,
+            ErrorCode.VALIDATION,
+            _("Some fields are not valid."),
+            validation_fields(exc.errors),
+        )
 
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         if isinstance(exc, AuthenticationError):
-            return error_response(api, request, 401, ApiErrorCode.NOT_AUTHENTICATED,
-                                  _("Authentication credentials were not provided or are not valid."))
+            return error_response(
+                api,
+                request,
+                401,
+                ApiErrorCode.NOT_AUTHENTICATED,
+                _("Authentication credentials were not provided or are not valid."),
+            )
         if isinstance(exc, AuthorizationError) or exc.status_code == 403:
             return error_response(api, request, 403, ErrorCode.FORBIDDEN, _("You may not do this."))
         if isinstance(exc, Throttled):
             return error_response(api, request, 429, ApiErrorCode.THROTTLED, _("Too many requests."))
         if exc.status_code == 400:
             # Ninja raises a bare 400 only when the body is not JSON.
-            return error_response(api, request, 400, ApiErrorCode.MALFORMED_JSON, _("The request body is not valid JSON."))
-        return error_response(api, request, exc.status_code, ApiErrorCode.BAD_REQUEST, _("The request cannot be processed."))
+            return error_response(
+                api, request, 400, ApiErrorCode.MALFORMED_JSON, _("The request body is not valid JSON.")
+            )
+        return error_response(
+            api, request, exc.status_code, ApiErrorCode.BAD_REQUEST, _("The request cannot be processed.")
+        )
 
     def on_404(request: HttpRequest, exc: Http404) -> HttpResponse:
         return error_response(api, request, 404, ErrorCode.NOT_FOUND, _("Not found."))
@@ -208,13 +242,20 @@ def register_exception_handlers(api: NinjaAPI) -> None:
         return error_response(api, request, 413, ApiErrorCode.TOO_LARGE, _("The request is too large."))
 
     def on_suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
-        return error_response(api, request, 400, ApiErrorCode.BAD_REQUEST, _("The request cannot be processed."))
+        return error_response(
+            api, request, 400, ApiErrorCode.BAD_REQUEST, _("The request cannot be processed.")
+        )
 
     def on_integrity_error(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
         # A uniqueness race the services' checks could not see: the other request won.
         logger.warning("Integrity error answered as 409: %s", exc)
-        return error_response(api, request, 409, ErrorCode.CONFLICT,
-                              _("This conflicts with a change made at the same time; try again."))
+        return error_response(
+            api,
+            request,
+            409,
+            ErrorCode.CONFLICT,
+            _("This conflicts with a change made at the same time; try again."),
+        )
 
     def on_data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
         logger.warning("Data error answered as 422: %s", exc)

@@ -50,7 +50,9 @@ OPENAPI_PARAMETER = {
 
 def _replay(record: IdempotencyRecord) -> HttpResponse:
     response = HttpResponse(
-        bytes(record.response_body or b""), status=record.status_code, content_type="application/json; charset=utf-8"
+        bytes(record.response_body or b""),
+        status=record.status_code,
+        content_type="application/json; charset=utf-8",
     )
     response[REPLAYED_HEADER] = "true"
     return response

@@ -48,7 +48,9 @@ class SortKey:
         return [f"{sign}{self.column}", f"{sign}id"]
 
 
-def sort_keys(columns: Mapping[str, tuple[str, str] | tuple[str, str, Mapping[str, Expression]]]) -> dict[str, SortKey]:
+def sort_keys(
+    columns: Mapping[str, tuple[str, str] | tuple[str, str, Mapping[str, Expression]]],
+) -> dict[str, SortKey]:
     """Both directions of each public sort name: {"updated_at": ("updated_at", "datetime")} → updated_at, -updated_at."""
     keys: dict[str, SortKey] = {}
     for public, spec in columns.items():
@@ -64,7 +66,9 @@ class PageParams(Schema):
 
     cursor: Text(MAX_CURSOR_CHARS) | None = Field(None, description="The `next` value of the previous page.")  # type: ignore[valid-type]
     limit: int | None = Field(
-        None, ge=1, description="Items per page; default VAFA_API_PAGE_SIZE, capped at VAFA_API_MAX_PAGE_SIZE."
+        None,
+        ge=1,
+        description="Items per page; default VAFA_API_PAGE_SIZE, capped at VAFA_API_MAX_PAGE_SIZE.",
     )
 
 
@@ -146,7 +150,9 @@ def paginate(queryset: QuerySet[M], *, sort: SortKey, cursor: str | None, limit:
     if cursor:
         value, pk = decode_cursor(cursor, sort)
         op = "lt" if sort.descending else "gt"
-        queryset = queryset.filter(Q(**{f"{sort.column}__{op}": value}) | Q(**{sort.column: value, f"pk__{op}": pk}))
+        queryset = queryset.filter(
+            Q(**{f"{sort.column}__{op}": value}) | Q(**{sort.column: value, f"pk__{op}": pk})
+        )
     rows = list(queryset.order_by(*sort.ordering)[: size + 1])
     next_cursor = None
     if len(rows) > size:

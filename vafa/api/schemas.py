@@ -83,7 +83,8 @@ def decode_attachments(items: Sequence[AttachmentIn] | None) -> list[AttachmentI
         encoded = "".join(item.content_base64.split())
         if len(encoded) * 3 // 4 - encoded.count("=") > limit:
             raise ValidationFailed(
-                _("%(name)s is larger than %(limit)d MB.") % {"name": item.filename, "limit": limit // (1024 * 1024)},
+                _("%(name)s is larger than %(limit)d MB.")
+                % {"name": item.filename, "limit": limit // (1024 * 1024)},
                 fields={f"attachments.{index}.content_base64": [_("The file is too large.")]},
                 code=CaseError.ATTACHMENT_TOO_LARGE,
             )
@@ -95,5 +96,7 @@ def decode_attachments(items: Sequence[AttachmentIn] | None) -> list[AttachmentI
                 fields={f"attachments.{index}.content_base64": [_("This is not valid base64.")]},
                 code=ErrorCode.VALIDATION,
             ) from None
-        result.append(AttachmentInput(filename=item.filename, content_type=item.content_type, content=content))
+        result.append(
+            AttachmentInput(filename=item.filename, content_type=item.content_type, content=content)
+        )
     return result

@@ -37,7 +37,8 @@ def _clean_text(value: str) -> str:
 def _check_year(year: int) -> None:
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise PydanticCustomError(
-            "year_out_of_range", "Give a year between {min_year} and {max_year}.",
+            "year_out_of_range",
+            "Give a year between {min_year} and {max_year}.",
             {"min_year": MIN_YEAR, "max_year": MAX_YEAR},
         )
 
@@ -50,7 +51,8 @@ def _aware(value: dt.datetime) -> dt.datetime:
         value = value.astimezone(dt.UTC)
     except (OverflowError, ValueError):
         raise PydanticCustomError(
-            "year_out_of_range", "Give a year between {min_year} and {max_year}.",
+            "year_out_of_range",
+            "Give a year between {min_year} and {max_year}.",
             {"min_year": MIN_YEAR, "max_year": MAX_YEAR},
         ) from None
     _check_year(value.year)
@@ -90,7 +92,9 @@ Flag = Annotated[bool, Strict()]
 
 def Text(max_length: int, *, min_length: int = 0):  # noqa: N802 - a type factory, read like a type
     """A string of at most `max_length` characters with no NUL and no lone surrogates."""
-    return Annotated[str, StringConstraints(min_length=min_length, max_length=max_length), AfterValidator(_clean_text)]
+    return Annotated[
+        str, StringConstraints(min_length=min_length, max_length=max_length), AfterValidator(_clean_text)
+    ]
 
 
 ShortText = Text(200)
@@ -100,13 +104,15 @@ Date = Annotated[dt.date, BeforeValidator(_iso_date_text), AfterValidator(_date_
 Money = Annotated[
     Decimal,
     Field(ge=0, max_digits=16, decimal_places=2, allow_inf_nan=False),
-    WithJsonSchema({
-        "anyOf": [
-            {"type": "number", "minimum": 0, "maximum": 99_999_999_999_999.99},
-            {"type": "string", "pattern": r"^[0-9]{1,14}(\.[0-9]{1,2})?$"},
-        ],
-        "description": "An amount with at most two decimal places; a string keeps it exact.",
-    }),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": 99_999_999_999_999.99},
+                {"type": "string", "pattern": r"^[0-9]{1,14}(\.[0-9]{1,2})?$"},
+            ],
+            "description": "An amount with at most two decimal places; a string keeps it exact.",
+        }
+    ),
 ]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$")]
 # The languages Vafa speaks are fixed configuration (settings.LANGUAGES), not environment.

@@ -38,8 +38,9 @@ class VafaNinjaAPI(NinjaAPI):
                 pattern.callback = _json_not_allowed(self, pattern.callback)
         return patterns
 
-    def get_openapi_schema(self, *, path_prefix: str | None = None,
-                           path_params: dict[str, Any] | None = None) -> OpenAPISchema:
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         for operations in schema["paths"].values():
             post = operations.get("post")
@@ -48,7 +49,9 @@ class VafaNinjaAPI(NinjaAPI):
         return schema
 
 
-def _json_not_allowed(api: NinjaAPI, view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+def _json_not_allowed(
+    api: NinjaAPI, view: Callable[..., HttpResponseBase]
+) -> Callable[..., HttpResponseBase]:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         response = view(request, *args, **kwargs)
@@ -105,7 +108,9 @@ def _add_routers() -> None:
     # Last: any other path under /api/v1/ answers a JSON 404, not Django's HTML page.
     fallback = Router(auth=None)
 
-    @fallback.api_operation(["GET", "POST", "PUT", "PATCH", "DELETE"], "/{path:rest}", include_in_schema=False)
+    @fallback.api_operation(
+        ["GET", "POST", "PUT", "PATCH", "DELETE"], "/{path:rest}", include_in_schema=False
+    )
     def no_such_endpoint(request: HttpRequest, rest: str) -> None:
         raise Http404(rest)
 

@@ -84,13 +84,18 @@ def server(target: Target, *, workers: int = 1) -> Iterator[int]:
     env = {**os.environ, **target.env, "WEB_CONCURRENCY": str(workers)}
     process = subprocess.Popen(
         [*_vafa(), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 60
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"vafa serve exited early on {target.name}: {process.stderr.read() if process.stderr else ''}")
+                raise RuntimeError(
+                    f"vafa serve exited early on {target.name}: {process.stderr.read() if process.stderr else ''}"
+                )
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
                 conn.request("GET", "/healthz")
@@ -127,7 +132,9 @@ class Client:
         return response.status, json.loads(data) if data else None
 
 
-def measure_case_create(port: int, token: str, customer_ids: list[int], *, seconds: float, threads: int) -> tuple[float, int]:
+def measure_case_create(
+    port: int, token: str, customer_ids: list[int], *, seconds: float, threads: int
+) -> tuple[float, int]:
     """Open cases through POST /api/v1/cases from `threads` clients for `seconds`; return (per second, count)."""
     stop_at = time.monotonic() + seconds
     counts = [0] * threads
@@ -138,8 +145,11 @@ def measure_case_create(port: int, token: str, customer_ids: list[int], *, secon
         i = 0
         while time.monotonic() < stop_at:
             body = {
-                "subject": f"Bench open {index}-{i}", "body": "The device stopped working after the update.",
-                "kind": "problem", "channel": "api", "customer_id": customer_ids[(index * 7919 + i) % len(customer_ids)],
+                "subject": f"Bench open {index}-{i}",
+                "body": "The device stopped working after the update.",
+                "kind": "problem",
+                "channel": "api",
+                "customer_id": customer_ids[(index * 7919 + i) % len(customer_ids)],
             }
             status, data = client.call("POST", "/api/v1/cases", body)
             if status != 201:
@@ -213,17 +223,33 @@ def run_foundation(target: Target, *, quick: bool, log: Callable[[str], None]) -
         seconds = 5.0 if quick else 20.0
         log(f"[{target.name}] api_case_create_per_s: 4 clients for {seconds:.0f} s, one server process")
         rate, count = measure_case_create(port, token, ids, seconds=seconds, threads=4)
-        results.append(make_result("api_case_create_per_s", rate, database=target.name,
-                                   scale={"server_processes": 1, "threads": 4, "client_threads": 4,
-                                          "cases_created": count, "seconds": seconds}))
+        results.append(
+            make_result(
+                "api_case_create_per_s",
+                rate,
+                database=target.name,
+                scale={
+                    "server_processes": 1,
+                    "threads": 4,
+                    "client_threads": 4,
+                    "cases_created": count,
+                    "seconds": seconds,
+                },
+            )
+        )
         log(f"[{target.name}]   {rate:.1f} cases/s ({count} cases)")
     log(f"[{target.name}] seeding {list_scale} cases")
     token = seed(target, customers=customers, cases=list_scale)
     with server(target) as port:
         runs = 100 if quick else 300
         median = measure_case_list(port, token, runs=runs)
-        results.append(make_result("api_case_list_ms", median, database=target.name,
-                                   scale={"cases": list_scale, "page_size": 50, "requests": runs,
-                                          "viewer": "admin"}))
+        results.append(
+            make_result(
+                "api_case_list_ms",
+                median,
+                database=target.name,
+                scale={"cases": list_scale, "page_size": 50, "requests": runs, "viewer": "admin"},
+            )
+        )
         log(f"[{target.name}]   api_case_list_ms median {median:.1f} ms over {runs} requests")
     return results

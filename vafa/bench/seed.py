@@ -44,15 +44,27 @@ def seed_customers(count: int, *, rng: random.Random) -> int:
     languages = ["fa", "fa", "en", "en", "ar", "ru"]
     for start in range(have, count, BATCH):
         rows = [
-            Customer(name=f"Bench Customer {i}", language=rng.choice(languages), external_source="bench",
-                     external_id=str(i))
+            Customer(
+                name=f"Bench Customer {i}",
+                language=rng.choice(languages),
+                external_source="bench",
+                external_id=str(i),
+            )
             for i in range(start, min(count, start + BATCH))
         ]
         created = Customer.objects.bulk_create(rows, batch_size=1000)
         ContactPoint.objects.bulk_create(
-            [ContactPoint(customer=c, kind=ContactPoint.Kind.EMAIL, value=f"bench{c.external_id}@bench.vafa.test",
-                          is_primary=True) for c in Customer.objects.filter(external_source="bench",
-                                                                           external_id__in=[r.external_id for r in created])],
+            [
+                ContactPoint(
+                    customer=c,
+                    kind=ContactPoint.Kind.EMAIL,
+                    value=f"bench{c.external_id}@bench.vafa.test",
+                    is_primary=True,
+                )
+                for c in Customer.objects.filter(
+                    external_source="bench", external_id__in=[r.external_id for r in created]
+                )
+            ],
             batch_size=1000,
         )
     return Customer.objects.count()
@@ -68,8 +80,15 @@ def seed_cases(total: int, *, rng: random.Random) -> int:
     now = timezone.now()
     start_number = (Case.objects.aggregate(m=Max("number"))["m"] or 0) + 1
     kinds, channels = CaseKind.values, Channel.values
-    statuses = [CaseStatus.NEW, CaseStatus.OPEN, CaseStatus.PENDING_CUSTOMER, CaseStatus.RESOLVED, CaseStatus.CLOSED,
-                CaseStatus.CLOSED, CaseStatus.CLOSED]
+    statuses = [
+        CaseStatus.NEW,
+        CaseStatus.OPEN,
+        CaseStatus.PENDING_CUSTOMER,
+        CaseStatus.RESOLVED,
+        CaseStatus.CLOSED,
+        CaseStatus.CLOSED,
+        CaseStatus.CLOSED,
+    ]
     number = start_number
     remaining = total - have
     while remaining > 0:
@@ -79,24 +98,57 @@ def seed_cases(total: int, *, rng: random.Random) -> int:
             for _ in range(size):
                 created = now - dt.timedelta(minutes=rng.randint(0, 730 * 24 * 60))
                 status = rng.choice(statuses)
-                resolved = created + dt.timedelta(hours=rng.randint(1, 200)) if status in ("resolved", "closed") else None
-                rows.append(Case(
-                    number=number, subject=f"Bench case {number}", customer_id=rng.choice(customer_ids),
-                    kind=rng.choice(kinds), channel=rng.choice(channels), status=status,
-                    priority=rng.choice(Priority.values), team_id=rng.choice(teams), language="en",
-                    created_at=created, updated_at=resolved or created, resolved_at=resolved,
-                    closed_at=resolved if status == "closed" else None,
-                ))
+                resolved = (
+                    created + dt.timedelta(hours=rng.randint(1, 200))
+                    if status in ("resolved", "closed")
+                    else None
+                )
+                rows.append(
+                    Case(
+                        number=number,
+                        subject=f"Bench case {number}",
+                        customer_id=rng.choice(customer_ids),
+                        kind=rng.choice(kinds),
+                        channel=rng.choice(channels),
+                        status=status,
+                        priority=rng.choice(Priority.values),
+                        team_id=rng.choice(teams),
+                        language="en",
+                        created_at=created,
+                        updated_at=resolved or created,
+                        resolved_at=resolved,
+                        closed_at=resolved if status == "closed" else None,
+                    )
+                )
                 number += 1
             Case.objects.bulk_create(rows, batch_size=1000)
-            ids = list(Case.objects.filter(number__gte=number - size, number__lt=number).values_list("pk", "created_at", "customer_id"))
+            ids = list(
+                Case.objects.filter(number__gte=number - size, number__lt=number).values_list(
+                    "pk", "created_at", "customer_id"
+                )
+            )
             Message.objects.bulk_create(
-                [Message(case_id=pk, author_kind="customer", author_customer_id=cid, channel="email",
-                         body_text="Bench message body", body_html="<p>Bench message body</p>", created_at=at)
-                 for pk, at, cid in ids], batch_size=1000)
+                [
+                    Message(
+                        case_id=pk,
+                        author_kind="customer",
+                        author_customer_id=cid,
+                        channel="email",
+                        body_text="Bench message body",
+                        body_html="<p>Bench message body</p>",
+                        created_at=at,
+                    )
+                    for pk, at, cid in ids
+                ],
+                batch_size=1000,
+            )
             CaseEvent.objects.bulk_create(
-                [CaseEvent(case_id=pk, kind="opened", actor_kind="customer", created_at=at) for pk, at, _c in ids],
-                batch_size=1000)
+                [
+                    CaseEvent(case_id=pk, kind="opened", actor_kind="customer", created_at=at)
+                    for pk, at, _c in ids
+                ],
+                batch_size=1000,
+            )
         remaining -= size
     Counter.objects.update_or_create(name="case", defaults={"value": number - 1})
     return Case.objects.count()

@@ -114,7 +114,9 @@ class ProductPatch(In):
     external_id: ExternalId | None = None  # type: ignore[valid-type]
 
 
-PRODUCT_SORTS = sort_keys({"sku": ("sku", "str"), "name": ("name", "str"), "created_at": ("created_at", "datetime")})
+PRODUCT_SORTS = sort_keys(
+    {"sku": ("sku", "str"), "name": ("name", "str"), "created_at": ("created_at", "datetime")}
+)
 
 
 class ProductFilters(PageParams):

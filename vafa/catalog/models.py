@@ -49,7 +49,10 @@ class WarrantyPolicy(models.Model):
     covers_labour = models.BooleanField(_("covers labour"), default=True)
     covers_onsite = models.BooleanField(_("covers on-site service"), default=False)
     replacement_rule = models.CharField(
-        _("warranty of a replacement"), max_length=10, choices=ReplacementRule.choices, default=ReplacementRule.CONTINUE
+        _("warranty of a replacement"),
+        max_length=10,
+        choices=ReplacementRule.choices,
+        default=ReplacementRule.CONTINUE,
     )
     terms = models.TextField(_("terms"), blank=True, default="")
 
@@ -69,7 +72,12 @@ class Product(ExternalRefModel, TimeStampedModel):
     name = models.CharField(_("name"), max_length=200)
     names = models.JSONField(_("names per language"), default=dict, blank=True)
     category = models.ForeignKey(
-        Category, verbose_name=_("category"), null=True, blank=True, on_delete=models.PROTECT, related_name="products"
+        Category,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="products",
     )
     price = models.DecimalField(_("price"), max_digits=18, decimal_places=2, default=0)
     currency = models.CharField(
@@ -86,7 +94,9 @@ class Product(ExternalRefModel, TimeStampedModel):
     return_window_days = models.PositiveIntegerField(
         _("return window (days)"), null=True, blank=True, help_text=_("Empty: the category's window applies.")
     )
-    maintenance_interval_days = models.PositiveIntegerField(_("maintenance interval (days)"), null=True, blank=True)
+    maintenance_interval_days = models.PositiveIntegerField(
+        _("maintenance interval (days)"), null=True, blank=True
+    )
     is_serialised = models.BooleanField(_("has serial numbers"), default=True)
     is_active = models.BooleanField(_("on sale"), default=True)
 

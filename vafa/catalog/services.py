@@ -15,8 +15,18 @@ from vafa.core.errors import Conflict, ValidationFailed
 from vafa.core.money import is_currency, to_amount
 
 PRODUCT_FIELDS = (
-    "name", "names", "category", "price", "currency", "warranty_policy", "return_window_days",
-    "maintenance_interval_days", "is_serialised", "is_active", "external_source", "external_id",
+    "name",
+    "names",
+    "category",
+    "price",
+    "currency",
+    "warranty_policy",
+    "return_window_days",
+    "maintenance_interval_days",
+    "is_serialised",
+    "is_active",
+    "external_source",
+    "external_id",
 )
 
 
@@ -49,10 +59,18 @@ def _check_product_fields(values: dict[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def category_upsert(*, actor: User | None, code: str, name: str, names: dict[str, str] | None = None,
-                    return_window_days: int | None = None) -> Category:
+def category_upsert(
+    *,
+    actor: User | None,
+    code: str,
+    name: str,
+    names: dict[str, str] | None = None,
+    return_window_days: int | None = None,
+) -> Category:
     """Create or rename the category with `code`."""
-    category, created = Category.objects.get_or_create(code=code, defaults={"name": name, "names": names or {}})
+    category, created = Category.objects.get_or_create(
+        code=code, defaults={"name": name, "names": names or {}}
+    )
     fields: list[str] = []
     if not created:
         if category.name != name:
@@ -67,8 +85,12 @@ def category_upsert(*, actor: User | None, code: str, name: str, names: dict[str
     if fields:
         category.save(update_fields=fields)
     if created or fields:
-        audit_record(actor=actor, action="category.create" if created else "category.update", obj=category,
-                     after=snapshot(category, ["code", "name", "return_window_days"]))
+        audit_record(
+            actor=actor,
+            action="category.create" if created else "category.update",
+            obj=category,
+            after=snapshot(category, ["code", "name", "return_window_days"]),
+        )
     return category
 
 
@@ -76,12 +98,18 @@ def category_upsert(*, actor: User | None, code: str, name: str, names: dict[str
 def warranty_policy_create(*, actor: User | None, name: str, months: int, **fields: Any) -> WarrantyPolicy:
     """Create a warranty policy: its length in months and what it covers."""
     if months < 0:
-        raise ValidationFailed(_("Some fields are not valid."), fields={"months": [_("Enter zero or more months.")]})
+        raise ValidationFailed(
+            _("Some fields are not valid."), fields={"months": [_("Enter zero or more months.")]}
+        )
     if WarrantyPolicy.objects.filter(name=name).exists():
         raise Conflict(_("A warranty policy with this name already exists."), code="duplicate_policy")
     policy = WarrantyPolicy.objects.create(name=name, months=months, **fields)
-    audit_record(actor=actor, action="warranty_policy.create", obj=policy,
-                 after=snapshot(policy, ["name", "months", "covers_parts", "covers_labour", "covers_onsite"]))
+    audit_record(
+        actor=actor,
+        action="warranty_policy.create",
+        obj=policy,
+        after=snapshot(policy, ["name", "months", "covers_parts", "covers_labour", "covers_onsite"]),
+    )
     return policy
 
 
@@ -98,7 +126,9 @@ def product_create(*, actor: User | None, sku: str, name: str, **fields: Any) ->
     if Product.objects.filter(sku=sku).exists():
         raise Conflict(_("A product with this SKU already exists."), code="duplicate_sku")
     product = Product.objects.create(sku=sku, **values)
-    audit_record(actor=actor, action="product.create", obj=product, after=snapshot(product, ("sku", *PRODUCT_FIELDS)))
+    audit_record(
+        actor=actor, action="product.create", obj=product, after=snapshot(product, ("sku", *PRODUCT_FIELDS))
+    )
     return product
 
 

@@ -46,7 +46,10 @@ class VafaError(Exception):
             "error": {
                 "code": self.code,
                 "message": str(self.message),
-                "fields": {k: [str(m) for m in v] if isinstance(v, list | tuple) else str(v) for k, v in self.fields.items()},
+                "fields": {
+                    k: [str(m) for m in v] if isinstance(v, list | tuple) else str(v)
+                    for k, v in self.fields.items()
+                },
             }
         }
 
@@ -54,7 +57,13 @@ class VafaError(Exception):
 class ValidationFailed(VafaError):
     status = 422
 
-    def __init__(self, message: str | Promise, *, fields: dict[str, Any] | None = None, code: str = ErrorCode.VALIDATION) -> None:
+    def __init__(
+        self,
+        message: str | Promise,
+        *,
+        fields: dict[str, Any] | None = None,
+        code: str = ErrorCode.VALIDATION,
+    ) -> None:
         super().__init__(code, message, fields=fields)
 
 
@@ -75,5 +84,7 @@ class Forbidden(VafaError):
 class Conflict(VafaError):
     status = 409
 
-    def __init__(self, message: str | Promise, *, code: str = ErrorCode.CONFLICT, fields: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, message: str | Promise, *, code: str = ErrorCode.CONFLICT, fields: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(code, message, fields=fields)

@@ -201,7 +201,9 @@ def scheduler_tick(*, holder: str, lease_ttl: dt.timedelta = dt.timedelta(second
         except Exception:
             # The queue is down: put the due time back so the next tick tries again.
             logger.exception("Could not enqueue periodic job %s; retrying next tick", job.name)
-            PeriodicRun.objects.filter(pk=job.name).update(last_run_at=run.last_run_at, next_run_at=run.next_run_at)
+            PeriodicRun.objects.filter(pk=job.name).update(
+                last_run_at=run.last_run_at, next_run_at=run.next_run_at
+            )
             continue
         fired.append(job.name)
     return fired

@@ -24,7 +24,9 @@ def is_currency(code: str) -> bool:
 
 def validate_currency(code: str) -> None:
     if not is_currency(code):
-        raise ValidationError(_("%(code)s is not an ISO-4217 currency code."), params={"code": code}, code="currency")
+        raise ValidationError(
+            _("%(code)s is not an ISO-4217 currency code."), params={"code": code}, code="currency"
+        )
 
 
 def to_amount(value: object) -> Decimal:

@@ -156,9 +156,13 @@ def _filter_customers(queryset: QuerySet[Customer], f: CustomerFilters) -> Query
 def _customer_values(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
     if "organisation_id" in data:
         organisation_id = data.pop("organisation_id")
-        data["organisation"] = None if organisation_id is None else referenced(
-            "organisation_id",
-            lambda: selectors.organisation_get(viewer=viewer(request), organisation_id=organisation_id),
+        data["organisation"] = (
+            None
+            if organisation_id is None
+            else referenced(
+                "organisation_id",
+                lambda: selectors.organisation_get(viewer=viewer(request), organisation_id=organisation_id),
+            )
         )
     # A null sent for a plain field means "leave it": the model has no empty value for these.
     return {k: v for k, v in data.items() if v is not None or k == "organisation"}
@@ -179,7 +183,10 @@ def customer_create(request: HttpRequest, payload: CustomerIn) -> Any:
     data = _customer_values(request, changes(payload))
     emails = ([data.pop("email")] if "email" in data else []) + data.pop("emails", [])
     customer = services.customer_create(
-        actor=user, emails=emails, phones=data.pop("phones", []), **data,
+        actor=user,
+        emails=emails,
+        phones=data.pop("phones", []),
+        **data,
     )
     return Status(201, selectors.customer_get(viewer=user, customer_id=customer.pk))
 
@@ -197,7 +204,11 @@ def customer_update(request: HttpRequest, customer_id: Id, payload: CustomerPatc
     require_staff(user)
     data = _customer_values(request, changes(payload))
     services.customer_update(
-        actor=user, customer=customer, emails=data.pop("emails", None), phones=data.pop("phones", None), **data
+        actor=user,
+        customer=customer,
+        emails=data.pop("emails", None),
+        phones=data.pop("phones", None),
+        **data,
     )
     return selectors.customer_get(viewer=user, customer_id=customer_id)
 
@@ -269,7 +280,9 @@ def organisation_list(request: HttpRequest, filters: Query[OrganisationFilters])
         queryset = queryset.filter(external_source=filters.external_source)
     if filters.external_id is not None:
         queryset = queryset.filter(external_id=filters.external_id)
-    return paginate(queryset, sort=ORGANISATION_SORTS[filters.sort], cursor=filters.cursor, limit=filters.limit)
+    return paginate(
+        queryset, sort=ORGANISATION_SORTS[filters.sort], cursor=filters.cursor, limit=filters.limit
+    )
 
 
 @router.post("/organisations", response={201: OrganisationOut, **ERRORS})

@@ -14,7 +14,9 @@ def normalize_email(value: str) -> str:
     try:
         validate_email(email)
     except ValidationError as exc:
-        raise ValidationError(_("%(value)s is not a valid e-mail address."), params={"value": value}, code="email") from exc
+        raise ValidationError(
+            _("%(value)s is not a valid e-mail address."), params={"value": value}, code="email"
+        ) from exc
     return email
 
 
@@ -24,7 +26,11 @@ def normalize_phone(value: str, region: str | None = None) -> str:
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException as exc:
-        raise ValidationError(_("%(value)s is not a valid phone number."), params={"value": value}, code="phone") from exc
+        raise ValidationError(
+            _("%(value)s is not a valid phone number."), params={"value": value}, code="phone"
+        ) from exc
     if not phonenumbers.is_valid_number(number):
-        raise ValidationError(_("%(value)s is not a valid phone number."), params={"value": value}, code="phone")
+        raise ValidationError(
+            _("%(value)s is not a valid phone number."), params={"value": value}, code="phone"
+        )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

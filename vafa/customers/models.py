@@ -58,7 +58,9 @@ class Customer(ExternalRefModel, TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="members",
     )
-    language = models.CharField(_("preferred language"), max_length=5, choices=settings.LANGUAGES, default="en")
+    language = models.CharField(
+        _("preferred language"), max_length=5, choices=settings.LANGUAGES, default="en"
+    )
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
     tier = models.CharField(_("tier"), max_length=10, choices=Tier.choices, default=Tier.STANDARD)
     consent_marketing = models.BooleanField(_("agrees to marketing"), default=False)
@@ -97,7 +99,9 @@ class ContactPoint(models.Model):
         Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="contact_points"
     )
     kind = models.CharField(_("kind"), max_length=5, choices=Kind.choices)
-    value = models.CharField(_("value"), max_length=254, help_text=_("Lower-case e-mail, or a phone in E.164."))
+    value = models.CharField(
+        _("value"), max_length=254, help_text=_("Lower-case e-mail, or a phone in E.164.")
+    )
     is_primary = models.BooleanField(_("primary"), default=False)
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
     failing_since = models.DateTimeField(_("failing since"), null=True, blank=True)

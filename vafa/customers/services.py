@@ -19,10 +19,29 @@ from vafa.customers.contacts import normalize_email, normalize_phone
 from vafa.customers.models import ContactPoint, Customer, Organisation, Tier
 
 CUSTOMER_FIELDS = (
-    "name", "organisation", "language", "time_zone", "tier", "consent_marketing", "consent_surveys",
-    "address", "city", "country", "notes", "external_source", "external_id",
+    "name",
+    "organisation",
+    "language",
+    "time_zone",
+    "tier",
+    "consent_marketing",
+    "consent_surveys",
+    "address",
+    "city",
+    "country",
+    "notes",
+    "external_source",
+    "external_id",
 )
-ORGANISATION_FIELDS = ("name", "domain", "tier", "share_with_members", "notes", "external_source", "external_id")
+ORGANISATION_FIELDS = (
+    "name",
+    "domain",
+    "tier",
+    "share_with_members",
+    "notes",
+    "external_source",
+    "external_id",
+)
 
 
 def _check_customer_fields(values: dict[str, Any]) -> None:
@@ -86,7 +105,9 @@ def _claim_emails(customer: Customer | None, emails: Sequence[str]) -> None:
         )
 
 
-def _add_contacts(customer: Customer, emails: Sequence[str], phones: Sequence[str]) -> tuple[list[str], list[str]]:
+def _add_contacts(
+    customer: Customer, emails: Sequence[str], phones: Sequence[str]
+) -> tuple[list[str], list[str]]:
     """Add the e-mails and phones the customer does not have yet; return those added."""
     has_email = customer.contact_points.filter(kind=ContactPoint.Kind.EMAIL, is_primary=True).exists()
     has_phone = customer.contact_points.filter(kind=ContactPoint.Kind.PHONE, is_primary=True).exists()
@@ -94,12 +115,24 @@ def _add_contacts(customer: Customer, emails: Sequence[str], phones: Sequence[st
     rows = []
     for index, email in enumerate(emails):
         if (ContactPoint.Kind.EMAIL, email) not in existing:
-            rows.append(ContactPoint(customer=customer, kind=ContactPoint.Kind.EMAIL, value=email,
-                                     is_primary=not has_email and index == 0))
+            rows.append(
+                ContactPoint(
+                    customer=customer,
+                    kind=ContactPoint.Kind.EMAIL,
+                    value=email,
+                    is_primary=not has_email and index == 0,
+                )
+            )
     for index, phone in enumerate(phones):
         if (ContactPoint.Kind.PHONE, phone) not in existing:
-            rows.append(ContactPoint(customer=customer, kind=ContactPoint.Kind.PHONE, value=phone,
-                                     is_primary=not has_phone and index == 0))
+            rows.append(
+                ContactPoint(
+                    customer=customer,
+                    kind=ContactPoint.Kind.PHONE,
+                    value=phone,
+                    is_primary=not has_phone and index == 0,
+                )
+            )
     try:
         with transaction.atomic():
             ContactPoint.objects.bulk_create(rows)
@@ -128,9 +161,14 @@ def customer_create(
     clean_emails, clean_phones = _normalise_contacts(emails, phones, values.get("country"))
     _claim_emails(None, clean_emails)
     # The exclude repeats the unique index's condition: SQLite uses a partial index only then.
-    if values.get("external_id") and Customer.objects.filter(
-        external_source=values.get("external_source", ""), external_id=values["external_id"]
-    ).exclude(external_id="").exists():
+    if (
+        values.get("external_id")
+        and Customer.objects.filter(
+            external_source=values.get("external_source", ""), external_id=values["external_id"]
+        )
+        .exclude(external_id="")
+        .exists()
+    ):
         raise Conflict(_("A customer with this external id already exists."), code="duplicate_external_id")
     if "consent_marketing" in values or "consent_surveys" in values:
         values["consent_updated_at"] = timezone.now()
@@ -159,12 +197,16 @@ def customer_update(
     if unknown:
         raise TypeError(f"Unknown customer fields: {sorted(unknown)}")
     _check_customer_fields(fields)
-    clean_emails, clean_phones = _normalise_contacts(emails or (), phones or (), fields.get("country", customer.country))
+    clean_emails, clean_phones = _normalise_contacts(
+        emails or (), phones or (), fields.get("country", customer.country)
+    )
     _claim_emails(customer, clean_emails)
     before = snapshot(customer, CUSTOMER_FIELDS)
     for name, value in fields.items():
         setattr(customer, name, value.strip() if name == "name" else value)
-    update_fields = [name for name, value in snapshot(customer, CUSTOMER_FIELDS).items() if before.get(name) != value]
+    update_fields = [
+        name for name, value in snapshot(customer, CUSTOMER_FIELDS).items() if before.get(name) != value
+    ]
     if "consent_marketing" in update_fields or "consent_surveys" in update_fields:
         customer.consent_updated_at = timezone.now()
         update_fields.append("consent_updated_at")
@@ -192,16 +234,25 @@ def customer_upsert(
     """Create or update the customer known by (source, external id); True when created."""
     if not external_id:
         raise ValidationFailed(_("An external id is required."), fields={"external_id": [_("Required.")]})
-    existing = Customer.objects.filter(external_source=external_source, external_id=external_id).exclude(
-        external_id=""
-    ).first()
+    existing = (
+        Customer.objects.filter(external_source=external_source, external_id=external_id)
+        .exclude(external_id="")
+        .first()
+    )
     if existing is None:
         customer = customer_create(
-            actor=actor, name=name, emails=emails, phones=phones,
-            external_source=external_source, external_id=external_id, **fields,
+            actor=actor,
+            name=name,
+            emails=emails,
+            phones=phones,
+            external_source=external_source,
+            external_id=external_id,
+            **fields,
         )
         return customer, True
-    return customer_update(actor=actor, customer=existing, emails=emails, phones=phones, name=name, **fields), False
+    return customer_update(
+        actor=actor, customer=existing, emails=emails, phones=phones, name=name, **fields
+    ), False
 
 
 def _check_organisation_fields(values: dict[str, Any]) -> None:
@@ -219,13 +270,24 @@ def organisation_create(*, actor: User | None, name: str, **fields: Any) -> Orga
         raise TypeError(f"Unknown organisation fields: {sorted(unknown)}")
     values = {"name": name.strip(), **fields}
     _check_organisation_fields(values)
-    if values.get("external_id") and Organisation.objects.filter(
-        external_source=values.get("external_source", ""), external_id=values["external_id"]
-    ).exclude(external_id="").exists():
-        raise Conflict(_("An organisation with this external id already exists."), code="duplicate_external_id")
+    if (
+        values.get("external_id")
+        and Organisation.objects.filter(
+            external_source=values.get("external_source", ""), external_id=values["external_id"]
+        )
+        .exclude(external_id="")
+        .exists()
+    ):
+        raise Conflict(
+            _("An organisation with this external id already exists."), code="duplicate_external_id"
+        )
     organisation = Organisation.objects.create(**values)
-    audit_record(actor=actor, action="organisation.create", obj=organisation,
-                 after=snapshot(organisation, ORGANISATION_FIELDS))
+    audit_record(
+        actor=actor,
+        action="organisation.create",
+        obj=organisation,
+        after=snapshot(organisation, ORGANISATION_FIELDS),
+    )
     return organisation
 
 

@@ -95,7 +95,9 @@ def reset_vafa_tables() -> None:
             # TRUNCATE refuses tables with deferred foreign-key checks still pending in this transaction.
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        statements = connection.ops.sql_flush(no_style(), vafa_tables(), reset_sequences=True, allow_cascade=True)
+        statements = connection.ops.sql_flush(
+            no_style(), vafa_tables(), reset_sequences=True, allow_cascade=True
+        )
         connection.ops.execute_sql_flush(statements)
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -118,7 +120,13 @@ class DemoBuilder(PeopleMixin, SalesMixin):
     """Builds the demo company in memory, then writes it in bulk."""
 
     def __init__(
-        self, *, seed: int, customers: int, cases: int, now: dt.datetime | None, log: Callable[[str], None] | None
+        self,
+        *,
+        seed: int,
+        customers: int,
+        cases: int,
+        now: dt.datetime | None,
+        log: Callable[[str], None] | None,
     ) -> None:
         self.seed = seed
         self.rng = random.Random(seed)
@@ -183,7 +191,9 @@ class DemoBuilder(PeopleMixin, SalesMixin):
         }
         from vafa.service.models import CaseEvent, Message
 
-        counts.update(cases=Case.objects.count(), messages=Message.objects.count(), events=CaseEvent.objects.count())
+        counts.update(
+            cases=Case.objects.count(), messages=Message.objects.count(), events=CaseEvent.objects.count()
+        )
         self.log(f"Loaded in {time.monotonic() - began:.1f} s.")
         return counts
 
@@ -191,10 +201,12 @@ class DemoBuilder(PeopleMixin, SalesMixin):
 
     def local_time(self, day: dt.date, tz: str, *, earliest: int = 8, latest: int = 23) -> dt.datetime:
         """A moment on that day at a plausible local hour, in UTC."""
-        hour = self.rng.choices(range(earliest, latest), weights=[1 + (h in range(10, 21)) * 2 for h in
-                                                                     range(earliest, latest)])[0]
-        local = dt.datetime.combine(day, dt.time(hour, self.rng.randrange(60), self.rng.randrange(60)),
-                                    tzinfo=ZoneInfo(tz))
+        hour = self.rng.choices(
+            range(earliest, latest), weights=[1 + (h in range(10, 21)) * 2 for h in range(earliest, latest)]
+        )[0]
+        local = dt.datetime.combine(
+            day, dt.time(hour, self.rng.randrange(60), self.rng.randrange(60)), tzinfo=ZoneInfo(tz)
+        )
         return local.astimezone(UTC)
 
     def bulk(self, model: type[models.Model], objects: list) -> None:
@@ -208,8 +220,9 @@ class DemoBuilder(PeopleMixin, SalesMixin):
         joined = self.start - dt.timedelta(days=60)
         users = []
         for key, email, role, full_name, language, tz, speaks, localized in names.STAFF:
-            user = user_create(actor=None, email=email, full_name=full_name, role=role, language=language,
-                               time_zone=tz)
+            user = user_create(
+                actor=None, email=email, full_name=full_name, role=role, language=language, time_zone=tz
+            )
             # One PBKDF2 hash per distinct password, reused: hashing is slow on purpose.
             user.password = self.hashes[role]
             user.is_superuser = role == Role.ADMIN
@@ -219,9 +232,18 @@ class DemoBuilder(PeopleMixin, SalesMixin):
             users.append(user)
             self.staff[key] = user
             if role == Role.AGENT:
-                self.agents.append(Agent(user=user, key=key, language=language, speaks=speaks,
-                                         names={"en": full_name, **localized}))
-        User.objects.bulk_update(users, ["password", "is_superuser", "sees_all_cases", "native_digits", "date_joined"])
+                self.agents.append(
+                    Agent(
+                        user=user,
+                        key=key,
+                        language=language,
+                        speaks=speaks,
+                        names={"en": full_name, **localized},
+                    )
+                )
+        User.objects.bulk_update(
+            users, ["password", "is_superuser", "sees_all_cases", "native_digits", "date_joined"]
+        )
         by_key = {agent.key: agent for agent in self.agents}
         self.teams = [
             Team(name=name, description=description, lead=self.staff[lead], created_at=joined)
@@ -243,8 +265,15 @@ class DemoBuilder(PeopleMixin, SalesMixin):
         }
         Category.objects.bulk_create(categories.values())
         policies = {
-            key: WarrantyPolicy(name=name, months=months, covers_parts=parts, covers_labour=labour,
-                                covers_onsite=onsite, replacement_rule=rule, terms=terms)
+            key: WarrantyPolicy(
+                name=name,
+                months=months,
+                covers_parts=parts,
+                covers_labour=labour,
+                covers_onsite=onsite,
+                replacement_rule=rule,
+                terms=terms,
+            )
             for key, name, months, parts, labour, onsite, rule, terms in products.POLICIES
         }
         WarrantyPolicy.objects.bulk_create(policies.values())
@@ -252,19 +281,32 @@ class DemoBuilder(PeopleMixin, SalesMixin):
         for data in products.PRODUCTS:
             launched = self.cutoff - dt.timedelta(days=data["launched"], hours=self.rng.randrange(24))
             product = Product(
-                sku=data["sku"], name=data["names"]["en"], names=data["names"], category=categories[data["category"]],
-                price=data["price"], currency=data["currency"], warranty_policy=policies[data["policy"]],
-                return_window_days=data["returns"], maintenance_interval_days=data["maintenance"],
-                is_serialised=data["serialised"], is_active=data["active"],
-                created_at=launched, updated_at=launched + dt.timedelta(days=self.rng.randrange(30, 200)),
+                sku=data["sku"],
+                name=data["names"]["en"],
+                names=data["names"],
+                category=categories[data["category"]],
+                price=data["price"],
+                currency=data["currency"],
+                warranty_policy=policies[data["policy"]],
+                return_window_days=data["returns"],
+                maintenance_interval_days=data["maintenance"],
+                is_serialised=data["serialised"],
+                is_active=data["active"],
+                created_at=launched,
+                updated_at=launched + dt.timedelta(days=self.rng.randrange(30, 200)),
             )
             product.updated_at = min(product.updated_at, self.cutoff - dt.timedelta(hours=1))
             objects.append(product)
             record = ProductRecord(
-                obj=product, kind=data["kind"], category=data["category"], months=policies[data["policy"]].months,
-                markets=data["markets"], launched_on=launched.date(),
+                obj=product,
+                kind=data["kind"],
+                category=data["category"],
+                months=policies[data["policy"]].months,
+                markets=data["markets"],
+                launched_on=launched.date(),
                 retired_on=None if data["active"] else self.today - dt.timedelta(days=150),
-                weight=data["weight"], serial_pattern=data["serial"],
+                weight=data["weight"],
+                serial_pattern=data["serial"],
                 return_days=data["returns"] or categories[data["category"]].return_window_days,
             )
             self.products.append(record)
@@ -275,11 +317,17 @@ class DemoBuilder(PeopleMixin, SalesMixin):
         """Products on sale in a market on a day; an export SKU replaces the domestic one it is based on."""
         key = (market, day.toordinal())
         if key not in self._catalogue_cache:
-            exported = {p.obj.sku.rsplit("-", 1)[0] for p in self.products if market in p.markets and
-                        p.obj.currency != "IRR"}
+            exported = {
+                p.obj.sku.rsplit("-", 1)[0]
+                for p in self.products
+                if market in p.markets and p.obj.currency != "IRR"
+            }
             self._catalogue_cache[key] = [
-                p for p in self.products
-                if market in p.markets and p.launched_on <= day and (p.retired_on is None or day < p.retired_on)
+                p
+                for p in self.products
+                if market in p.markets
+                and p.launched_on <= day
+                and (p.retired_on is None or day < p.retired_on)
                 and p.obj.sku not in exported
             ]
         return self._catalogue_cache[key]

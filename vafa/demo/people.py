@@ -54,15 +54,22 @@ class PeopleMixin:
             if female:
                 last, latin_last = last + "а", latin_last + "a"
         else:
-            table = {"fa": (names.FA_FEMALE, names.FA_MALE, names.FA_LAST),
-                     "ar": (names.AR_FEMALE, names.AR_MALE, names.AR_LAST)}[language]
+            table = {
+                "fa": (names.FA_FEMALE, names.FA_MALE, names.FA_LAST),
+                "ar": (names.AR_FEMALE, names.AR_MALE, names.AR_LAST),
+            }[language]
             first, latin_first = rng.choice(table[0] if female else table[1])
             last, latin_last = rng.choice(table[2])
-        local = weighted(rng, [
-            (f"{latin_first}.{latin_last}", 40), (f"{latin_first}{latin_last}", 15),
-            (f"{latin_first[0]}{latin_last}", 15), (f"{latin_first}.{latin_last}{rng.randint(60, 99)}", 20),
-            (f"{latin_first}_{latin_last}", 10),
-        ])
+        local = weighted(
+            rng,
+            [
+                (f"{latin_first}.{latin_last}", 40),
+                (f"{latin_first}{latin_last}", 15),
+                (f"{latin_first[0]}{latin_last}", 15),
+                (f"{latin_first}.{latin_last}{rng.randint(60, 99)}", 20),
+                (f"{latin_first}_{latin_last}", 10),
+            ],
+        )
         return f"{first} {last}", first, str(local), female
 
     def _email(self, local: str, domain: str) -> str:
@@ -82,7 +89,9 @@ class PeopleMixin:
                 prefix = rng.choice(area_codes or ["212"]) + str(rng.randint(2, 9))
             else:
                 prefix = rng.choice(names.PHONE_PREFIXES[region])
-            national = prefix + "".join(str(rng.randrange(10)) for _ in range(names.PHONE_LENGTH[region] - len(prefix)))
+            national = prefix + "".join(
+                str(rng.randrange(10)) for _ in range(names.PHONE_LENGTH[region] - len(prefix))
+            )
             number = phonenumbers.parse(f"+{code}{national}")
             value = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
             if phonenumbers.is_valid_number(number) and value not in self._phones:
@@ -97,27 +106,44 @@ class PeopleMixin:
             city, _, streets, postcode = weighted(rng, [(c, c[1]) for c in names.FA_CITIES])
             place = rng.choice(names.FA_PLACE).format(n=rng.randint(1, 40), last=rng.choice(names.FA_LAST)[0])
             code = postcode + "".join(str(rng.randrange(10)) for _ in range(10 - len(postcode)))
-            text = (f"{rng.choice(streets)}، {place}، پلاک {rng.randint(1, 160)}، واحد {rng.randint(1, 14)}\n"
-                    f"کد پستی {code}")
+            text = (
+                f"{rng.choice(streets)}، {place}، پلاک {rng.randint(1, 160)}، واحد {rng.randint(1, 14)}\n"
+                f"کد پستی {code}"
+            )
             text = text.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
             return text, city, "IR", "Asia/Tehran", "IR", None
         if language == "ar":
             city, country, tz, _, districts, streets = weighted(rng, [(c, c[3]) for c in names.AR_CITIES])
             if country == "SA":
-                text = (f"{rng.randint(1000, 9999)} {rng.choice(streets)}، {rng.choice(districts)}\n"
-                        f"{city} {rng.randint(11000, 34999)}")
+                text = (
+                    f"{rng.randint(1000, 9999)} {rng.choice(streets)}، {rng.choice(districts)}\n"
+                    f"{city} {rng.randint(11000, 34999)}"
+                )
             else:
                 text = f"شقة {rng.randint(101, 2408)}، {rng.choice(streets)}، {rng.choice(districts)}"
             return text, city, country, tz, country, None
         if language == "ru":
             city, _, postcode = weighted(rng, [(c, c[1]) for c in names.RU_CITIES])
             code = postcode + "".join(str(rng.randrange(10)) for _ in range(6 - len(postcode)))
-            return f"{self.faker['ru_RU'].street_address()}\n{code} {city}", city, "RU", "Europe/Moscow", "RU", None
+            return (
+                f"{self.faker['ru_RU'].street_address()}\n{code} {city}",
+                city,
+                "RU",
+                "Europe/Moscow",
+                "RU",
+                None,
+            )
         if rng.random() < 0.6:
             city, state, tz, areas, _ = weighted(rng, [(c, c[4]) for c in names.US_CITIES])
             fake = self.faker["en_US"]
-            return (f"{fake.street_address()}\n{city}, {state} {fake.postcode_in_state(state)}", city, "US", tz, "US",
-                    areas)
+            return (
+                f"{fake.street_address()}\n{city}, {state} {fake.postcode_in_state(state)}",
+                city,
+                "US",
+                tz,
+                "US",
+                areas,
+            )
         city, _ = weighted(rng, [(c, c[1]) for c in names.GB_CITIES])
         fake = self.faker["en_GB"]
         return f"{fake.street_address()}\n{city} {fake.postcode()}", city, "GB", "Europe/London", "GB", None
@@ -131,11 +157,21 @@ class PeopleMixin:
         for index in chosen:
             name, language, domain = names.ORGANISATIONS[index]
             created = self.start + dt.timedelta(days=rng.uniform(0, 500))
-            orgs.append((Organisation(
-                name=name, domain=domain, tier=weighted(rng, [(Tier.STANDARD, 40), (Tier.SILVER, 25),
-                                                              (Tier.GOLD, 25), (Tier.VIP, 10)]),
-                share_with_members=rng.random() < 0.4, created_at=created, updated_at=created,
-            ), language))
+            orgs.append(
+                (
+                    Organisation(
+                        name=name,
+                        domain=domain,
+                        tier=weighted(
+                            rng, [(Tier.STANDARD, 40), (Tier.SILVER, 25), (Tier.GOLD, 25), (Tier.VIP, 10)]
+                        ),
+                        share_with_members=rng.random() < 0.4,
+                        created_at=created,
+                        updated_at=created,
+                    ),
+                    language,
+                )
+            )
         self.bulk(Organisation, [org for org, _ in orgs])
 
         members: list[tuple[Organisation | None, str]] = []
@@ -177,28 +213,62 @@ class PeopleMixin:
                 created = max(self.start, start - dt.timedelta(days=rng.uniform(1, 120)))
             marketing = index == 0 or rng.random() < 0.42
             customer = Customer(
-                name=full, organisation=org, language=language, time_zone=tz, tier=tier,
-                consent_marketing=marketing, consent_surveys=index == 0 or rng.random() < 0.82,
+                name=full,
+                organisation=org,
+                language=language,
+                time_zone=tz,
+                tier=tier,
+                consent_marketing=marketing,
+                consent_surveys=index == 0 or rng.random() < 0.82,
                 consent_updated_at=created + dt.timedelta(minutes=rng.randint(1, 30)),
-                address=address, city=city, country=country, created_at=created,
+                address=address,
+                city=city,
+                country=country,
+                created_at=created,
                 updated_at=created + dt.timedelta(minutes=rng.randint(1, 30)),
             )
-            self.customers.append(CustomerRecord(
-                obj=customer, language=language, market=MARKET[language],
-                first_name=full if language == "fa" else first, female=female, start=start, b2b=org is not None,
-            ))
+            self.customers.append(
+                CustomerRecord(
+                    obj=customer,
+                    language=language,
+                    market=MARKET[language],
+                    first_name=full if language == "fa" else first,
+                    female=female,
+                    start=start,
+                    b2b=org is not None,
+                )
+            )
             verified = created + dt.timedelta(minutes=rng.randint(2, 90)) if rng.random() < 0.8 else None
-            contacts.append(ContactPoint(customer=customer, kind=ContactPoint.Kind.EMAIL, value=email, is_primary=True,
-                                         verified_at=verified, created_at=created))
+            contacts.append(
+                ContactPoint(
+                    customer=customer,
+                    kind=ContactPoint.Kind.EMAIL,
+                    value=email,
+                    is_primary=True,
+                    verified_at=verified,
+                    created_at=created,
+                )
+            )
             if index == 0 or rng.random() < 0.88:
-                contacts.append(ContactPoint(customer=customer, kind=ContactPoint.Kind.PHONE,
-                                             value=self._phone(region, areas), is_primary=True,
-                                             verified_at=verified, created_at=created))
+                contacts.append(
+                    ContactPoint(
+                        customer=customer,
+                        kind=ContactPoint.Kind.PHONE,
+                        value=self._phone(region, areas),
+                        is_primary=True,
+                        verified_at=verified,
+                        created_at=created,
+                    )
+                )
             if rng.random() < 0.05:
-                contacts.append(ContactPoint(
-                    customer=customer, kind=ContactPoint.Kind.EMAIL, value=self._email(local + ".work", "example.org"),
-                    created_at=created + dt.timedelta(days=rng.randint(1, 200)),
-                ))
+                contacts.append(
+                    ContactPoint(
+                        customer=customer,
+                        kind=ContactPoint.Kind.EMAIL,
+                        value=self._email(local + ".work", "example.org"),
+                        created_at=created + dt.timedelta(days=rng.randint(1, 200)),
+                    )
+                )
         self.bulk(Customer, [record.obj for record in self.customers])
         for contact in contacts:
             contact.created_at = min(contact.created_at, self.cutoff - dt.timedelta(minutes=5))

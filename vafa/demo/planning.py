@@ -17,21 +17,49 @@ if TYPE_CHECKING:
 
 K = CaseKind
 KIND_WEIGHTS: dict[str, int] = {
-    K.QUESTION: 18, K.PROBLEM: 13, K.COMPLAINT: 6, K.WARRANTY_CLAIM: 12, K.REPAIR: 9, K.RETURN: 8,
-    K.REPLACEMENT: 4, K.REFUND: 6, K.INSTALLATION: 9, K.MAINTENANCE: 6, K.TRAINING: 4, K.FEEDBACK: 5,
+    K.QUESTION: 18,
+    K.PROBLEM: 13,
+    K.COMPLAINT: 6,
+    K.WARRANTY_CLAIM: 12,
+    K.REPAIR: 9,
+    K.RETURN: 8,
+    K.REPLACEMENT: 4,
+    K.REFUND: 6,
+    K.INSTALLATION: 9,
+    K.MAINTENANCE: 6,
+    K.TRAINING: 4,
+    K.FEEDBACK: 5,
 }
-UNIT_KINDS = {K.PROBLEM, K.WARRANTY_CLAIM, K.REPAIR, K.RETURN, K.REPLACEMENT, K.REFUND, K.INSTALLATION,
-              K.MAINTENANCE}
+UNIT_KINDS = {
+    K.PROBLEM,
+    K.WARRANTY_CLAIM,
+    K.REPAIR,
+    K.RETURN,
+    K.REPLACEMENT,
+    K.REFUND,
+    K.INSTALLATION,
+    K.MAINTENANCE,
+}
 RETURNS_TEAM_KINDS = {K.WARRANTY_CLAIM, K.RETURN, K.REPLACEMENT, K.REFUND}
 INSTALLABLE = {"washer", "fridge", "dishwasher", "ac", "tv"}
 DIGITAL = {"phones", "laptops"}
-CHANNELS: dict[str, int] = {Channel.EMAIL: 30, Channel.PORTAL: 28, Channel.PHONE: 15, Channel.CHAT: 12, Channel.WALK_IN: 6,
-            Channel.API: 5}
+CHANNELS: dict[str, int] = {
+    Channel.EMAIL: 30,
+    Channel.PORTAL: 28,
+    Channel.PHONE: 15,
+    Channel.CHAT: 12,
+    Channel.WALK_IN: 6,
+    Channel.API: 5,
+}
 CHANNEL_BOOST: dict[str, dict[str, float]] = {
-    K.REPAIR: {Channel.WALK_IN: 2.5}, K.RETURN: {Channel.WALK_IN: 2.0, Channel.API: 1.5},
-    K.REPLACEMENT: {Channel.WALK_IN: 2.0}, K.WARRANTY_CLAIM: {Channel.WALK_IN: 1.5, Channel.PORTAL: 1.3},
-    K.INSTALLATION: {Channel.PHONE: 1.5, Channel.API: 3.0}, K.MAINTENANCE: {Channel.PHONE: 1.5},
-    K.QUESTION: {Channel.CHAT: 1.8}, K.COMPLAINT: {Channel.PHONE: 1.6, Channel.EMAIL: 1.2},
+    K.REPAIR: {Channel.WALK_IN: 2.5},
+    K.RETURN: {Channel.WALK_IN: 2.0, Channel.API: 1.5},
+    K.REPLACEMENT: {Channel.WALK_IN: 2.0},
+    K.WARRANTY_CLAIM: {Channel.WALK_IN: 1.5, Channel.PORTAL: 1.3},
+    K.INSTALLATION: {Channel.PHONE: 1.5, Channel.API: 3.0},
+    K.MAINTENANCE: {Channel.PHONE: 1.5},
+    K.QUESTION: {Channel.CHAT: 1.8},
+    K.COMPLAINT: {Channel.PHONE: 1.6, Channel.EMAIL: 1.2},
 }
 PROACTIVE_KINDS: dict[str, float] = {K.MAINTENANCE: 0.3, K.TRAINING: 0.35, K.FEEDBACK: 0.4}
 
@@ -93,8 +121,11 @@ class CasePlanner:
             days = rng.uniform(0.05, 3)
         elif kind == K.RETURN:
             late = rng.random() < 0.15
-            days = rng.uniform(unit.product.return_days + 3, unit.product.return_days + 45) if late else \
-                rng.uniform(0.5, unit.product.return_days)
+            days = (
+                rng.uniform(unit.product.return_days + 3, unit.product.return_days + 45)
+                if late
+                else rng.uniform(0.5, unit.product.return_days)
+            )
         elif kind == K.REPLACEMENT:
             days = rng.uniform(1, 25)
         elif kind == K.REFUND:
@@ -118,8 +149,10 @@ class CasePlanner:
         else:
             days = min(rng.expovariate(1 / 25), 240)
         moment = delivered + dt.timedelta(days=days)
-        moment = max(self.d.local_time(moment.date(), unit.order.customer.obj.time_zone, earliest=7),
-                     delivered + dt.timedelta(minutes=30))
+        moment = max(
+            self.d.local_time(moment.date(), unit.order.customer.obj.time_zone, earliest=7),
+            delivered + dt.timedelta(minutes=30),
+        )
         if moment >= self.cutoff - dt.timedelta(minutes=30):
             return None
         return moment, late
@@ -127,10 +160,17 @@ class CasePlanner:
     def _plan(self) -> Plan | None:
         rng = self.rng
         kind = rng.choices(list(KIND_WEIGHTS), weights=list(KIND_WEIGHTS.values()))[0]
-        with_unit = kind in UNIT_KINDS or kind == K.TRAINING or (kind == K.QUESTION and rng.random() < 0.7) or (
-            kind == K.FEEDBACK and rng.random() < 0.6)
+        with_unit = (
+            kind in UNIT_KINDS
+            or kind == K.TRAINING
+            or (kind == K.QUESTION and rng.random() < 0.7)
+            or (kind == K.FEEDBACK and rng.random() < 0.6)
+        )
         if with_unit:
-            pools: dict[str, list[UnitRecord]] = {K.INSTALLATION: self.installable, K.MAINTENANCE: self.maintainable}
+            pools: dict[str, list[UnitRecord]] = {
+                K.INSTALLATION: self.installable,
+                K.MAINTENANCE: self.maintainable,
+            }
             pool = pools.get(kind, self.delivered)
             if not pool:
                 return None
@@ -140,20 +180,34 @@ class CasePlanner:
                 return None
             proactive = rng.random() < PROACTIVE_KINDS.get(kind, 0)
             channel = Channel.PROACTIVE if proactive else self._channel(kind)
-            return Plan(customer=unit.order.customer, kind=kind, channel=channel, created_at=when[0], unit=unit,
-                        order=unit.order, proactive=proactive, late_return=when[1])
+            return Plan(
+                customer=unit.order.customer,
+                kind=kind,
+                channel=channel,
+                created_at=when[0],
+                unit=unit,
+                order=unit.order,
+                proactive=proactive,
+                late_return=when[1],
+            )
         if kind in (K.COMPLAINT, K.FEEDBACK):
             if not self.live_orders:
                 return None
             order = rng.choice(self.live_orders)
             days = rng.uniform(1, 25) if kind == K.COMPLAINT else rng.uniform(5, 40)
-            moment = self.d.local_time((order.placed_at + dt.timedelta(days=days)).date(),
-                                       order.customer.obj.time_zone)
+            moment = self.d.local_time(
+                (order.placed_at + dt.timedelta(days=days)).date(), order.customer.obj.time_zone
+            )
             moment = max(moment, order.placed_at + dt.timedelta(hours=2))
             if moment >= self.cutoff - dt.timedelta(minutes=30):
                 return None
-            return Plan(customer=order.customer, kind=kind, channel=self._channel(kind), created_at=moment,
-                        order=order)
+            return Plan(
+                customer=order.customer,
+                kind=kind,
+                channel=self._channel(kind),
+                created_at=moment,
+                order=order,
+            )
         # A general question (delivery, payment, invoices) about the customer's latest order.
         customer = rng.choice(self.d.customers)
         first = customer.orders[0].placed_at if customer.orders else customer.start
@@ -163,8 +217,13 @@ class CasePlanner:
         if moment >= self.cutoff - dt.timedelta(minutes=30):
             return None
         placed = [o for o in customer.orders if o.placed_at < moment]
-        return Plan(customer=customer, kind=K.QUESTION, channel=self._channel(K.QUESTION), created_at=moment,
-                    order=placed[-1] if placed else None)
+        return Plan(
+            customer=customer,
+            kind=K.QUESTION,
+            channel=self._channel(K.QUESTION),
+            created_at=moment,
+            order=placed[-1] if placed else None,
+        )
 
     def _demo_customer_plans(self) -> list[Plan]:
         """The portal demo account always has a few cases to look at, one of them still open."""
@@ -182,13 +241,24 @@ class CasePlanner:
                 continue
             if offset is None:
                 hours = 30 if kind == K.WARRANTY_CLAIM else 80
-                moment = max(self.cutoff - dt.timedelta(hours=hours), unit.delivered_at + dt.timedelta(hours=1))
+                moment = max(
+                    self.cutoff - dt.timedelta(hours=hours), unit.delivered_at + dt.timedelta(hours=1)
+                )
             else:
                 moment = unit.delivered_at + offset
             if moment >= self.cutoff - dt.timedelta(minutes=30):
                 continue
-            plans.append(Plan(customer=record, kind=kind, channel=channel, created_at=moment, unit=unit,
-                              order=unit.order, proactive=channel == Channel.PROACTIVE))
+            plans.append(
+                Plan(
+                    customer=record,
+                    kind=kind,
+                    channel=channel,
+                    created_at=moment,
+                    unit=unit,
+                    order=unit.order,
+                    proactive=channel == Channel.PROACTIVE,
+                )
+            )
         return plans
 
     # --- routing -----------------------------------------------------------------------------------
@@ -196,7 +266,11 @@ class CasePlanner:
     def _team(self, plan: Plan) -> Team:
         rng = self.rng
         tier = plan.customer.obj.tier
-        if tier == Tier.VIP or (tier == Tier.GOLD and rng.random() < 0.5) or (plan.customer.b2b and rng.random() < 0.3):
+        if (
+            tier == Tier.VIP
+            or (tier == Tier.GOLD and rng.random() < 0.5)
+            or (plan.customer.b2b and rng.random() < 0.3)
+        ):
             return self.team_by_name["VIP desk"]
         if plan.kind in RETURNS_TEAM_KINDS:
             return self.team_by_name["Returns & warranty"]
@@ -206,7 +280,9 @@ class CasePlanner:
         return self.team_by_name["Phones & laptops" if category in DIGITAL else "Home appliances"]
 
     def _agent(self, team: Team, language: str, exclude: Agent | None = None) -> Agent:
-        members = [a for a in self.d.team_members[team.pk] if a is not exclude] or self.d.team_members[team.pk]
+        members = [a for a in self.d.team_members[team.pk] if a is not exclude] or self.d.team_members[
+            team.pk
+        ]
         weights = [3 if a.language == language else (1 if language in a.speaks else 0) for a in members]
         if not any(weights):
             weights = [1] * len(members)

@@ -21,13 +21,21 @@ TIER_RATE = {"standard": 1.0, "silver": 1.3, "gold": 1.8, "vip": 2.5}
 # Rial prices rise with inflation: an order placed a year ago paid about a quarter less.
 IRR_YEARLY_INFLATION = 1.32
 SALES_CHANNELS = {
-    "IR": [(SalesChannel.WEB, 48), (SalesChannel.STORE, 30), (SalesChannel.MARKETPLACE, 12), (SalesChannel.PHONE, 10)],
+    "IR": [
+        (SalesChannel.WEB, 48),
+        (SalesChannel.STORE, 30),
+        (SalesChannel.MARKETPLACE, 12),
+        (SalesChannel.PHONE, 10),
+    ],
     "export": [(SalesChannel.WEB, 60), (SalesChannel.MARKETPLACE, 25), (SalesChannel.PARTNER, 15)],
     "b2b": [(SalesChannel.PARTNER, 45), (SalesChannel.PHONE, 30), (SalesChannel.WEB, 25)],
 }
 DELIVERY_DAYS: dict[str, tuple[int, int]] = {
-    SalesChannel.STORE: (0, 0), SalesChannel.WEB: (1, 5), SalesChannel.MARKETPLACE: (2, 6),
-    SalesChannel.PHONE: (1, 4), SalesChannel.PARTNER: (3, 10),
+    SalesChannel.STORE: (0, 0),
+    SalesChannel.WEB: (1, 5),
+    SalesChannel.MARKETPLACE: (2, 6),
+    SalesChannel.PHONE: (1, 4),
+    SalesChannel.PARTNER: (3, 10),
 }
 
 
@@ -51,8 +59,13 @@ class SalesMixin:
         rng = self.rng
         if record.account is not None:
             times = [self.start + dt.timedelta(days=days) for days, _ in DEMO_CUSTOMER_ORDERS]
-            return [max(self.local_time(moment.date(), record.obj.time_zone),
-                        record.obj.created_at + dt.timedelta(minutes=1)) for moment in times]
+            return [
+                max(
+                    self.local_time(moment.date(), record.obj.time_zone),
+                    record.obj.created_at + dt.timedelta(minutes=1),
+                )
+                for moment in times
+            ]
         rate = rng.gammavariate(1.3, 1.2) * TIER_RATE[record.obj.tier] * (2 if record.b2b else 1)
         dropout = rng.betavariate(2, 4)
         times, moment = [record.start], record.start
@@ -78,7 +91,9 @@ class SalesMixin:
                 base /= IRR_YEARLY_INFLATION ** ((self.today - day).days / 365)
                 return Decimal(max(1, round(base / 100_000)) * 100_000)
             return Decimal(str(round(base, 2)))
-        value = base / IRR_YEARLY_INFLATION ** ((self.today - day).days / 365) / float(products.IRR_PER[currency])
+        value = (
+            base / IRR_YEARLY_INFLATION ** ((self.today - day).days / 365) / float(products.IRR_PER[currency])
+        )
         if currency == "RUB":
             return Decimal(math.ceil(value / 100) * 100 - 10)
         return Decimal(math.ceil(value)) - Decimal("0.01")
@@ -113,8 +128,13 @@ class SalesMixin:
                 day = placed_at.date()
                 channel_table = "b2b" if record.b2b else ("IR" if record.market == "IR" else "export")
                 channel = weighted(rng, SALES_CHANNELS[channel_table])
-                order = Order(customer=record.obj, placed_at=placed_at, sales_channel=channel, currency=currency,
-                              created_at=placed_at + dt.timedelta(seconds=rng.randint(5, 90)))
+                order = Order(
+                    customer=record.obj,
+                    placed_at=placed_at,
+                    sales_channel=channel,
+                    currency=currency,
+                    created_at=placed_at + dt.timedelta(seconds=rng.randint(5, 90)),
+                )
                 order_record = OrderRecord(obj=order, customer=record, placed_at=placed_at, currency=currency)
                 self.orders.append(order_record)
                 record.orders.append(order_record)
@@ -134,8 +154,13 @@ class SalesMixin:
                     main = [p for p in catalogue if p.kind != "accessory"]
                     picks = [weighted(rng, [(p, p.weight) for p in main])]
                     for _ in range(weighted(rng, [(0, 75), (1, 20), (2, 5)])):
-                        extra = weighted(rng, [(p, p.weight * (3 if p.kind in ("accessory", "audio", "kitchen")
-                                                               else 1)) for p in catalogue])
+                        extra = weighted(
+                            rng,
+                            [
+                                (p, p.weight * (3 if p.kind in ("accessory", "audio", "kitchen") else 1))
+                                for p in catalogue
+                            ],
+                        )
                         if extra not in picks:
                             picks.append(extra)
                 if record.account is None and position > 0 and rng.random() < 0.02:
@@ -150,7 +175,9 @@ class SalesMixin:
                     else:
                         quantity = weighted(rng, [(1, 92), (2, 7), (3, 1)])
                     unit_price = self.price(product, currency, day)
-                    line = OrderLine(order=order, product=product.obj, quantity=quantity, unit_price=unit_price)
+                    line = OrderLine(
+                        order=order, product=product.obj, quantity=quantity, unit_price=unit_price
+                    )
                     lines.append(line)
                     total += unit_price * quantity
                     if product.obj.is_serialised and not order_record.cancelled:
@@ -166,16 +193,28 @@ class SalesMixin:
                 order.external_id = f"ERP-{number:07d}"
             elif order.sales_channel == SalesChannel.MARKETPLACE:
                 order.external_source, order.external_id = "marketplace", f"MP{9_000_000 + number * 7}"
-            latest = max([u.delivered_at for u in order_record.customer.units if u.order is order_record
-                          and u.delivered_at] or [order.created_at])
+            latest = max(
+                [
+                    u.delivered_at
+                    for u in order_record.customer.units
+                    if u.order is order_record and u.delivered_at
+                ]
+                or [order.created_at]
+            )
             order.updated_at = latest
         self.bulk(Order, [o.obj for o in self.orders])
         self.bulk(OrderLine, lines)
         self.units.sort(key=lambda u: u.obj.created_at)
         self.bulk(Unit, [u.obj for u in self.units])
 
-    def _unit(self, record: CustomerRecord, order: OrderRecord, product: ProductRecord, line: OrderLine,
-              price: Decimal) -> None:
+    def _unit(
+        self,
+        record: CustomerRecord,
+        order: OrderRecord,
+        product: ProductRecord,
+        line: OrderLine,
+        price: Decimal,
+    ) -> None:
         rng = self.rng
         low, high = DELIVERY_DAYS[order.obj.sales_channel]
         if record.market != "IR" and order.obj.sales_channel != SalesChannel.STORE:
@@ -190,12 +229,21 @@ class SalesMixin:
             extended = add_months(end, weighted(rng, [(12, 70), (24, 30)]))
         created = order.placed_at + dt.timedelta(minutes=rng.randint(1, 30))
         unit = Unit(
-            product=product.obj, serial_number=self.serial(product), owner=record.obj, order_line=line,
-            purchased_on=order.placed_at.date(), delivered_on=delivered_on, warranty_start=delivered_on,
-            warranty_end=end, extended_warranty_end=extended, created_at=created,
+            product=product.obj,
+            serial_number=self.serial(product),
+            owner=record.obj,
+            order_line=line,
+            purchased_on=order.placed_at.date(),
+            delivered_on=delivered_on,
+            warranty_start=delivered_on,
+            warranty_end=end,
+            extended_warranty_end=extended,
+            created_at=created,
             updated_at=min(delivered_at or created, self.cutoff - dt.timedelta(minutes=1)),
         )
-        unit_record = UnitRecord(obj=unit, product=product, order=order, price=price, delivered_at=delivered_at)
+        unit_record = UnitRecord(
+            obj=unit, product=product, order=order, price=price, delivered_at=delivered_at
+        )
         self.units.append(unit_record)
         record.units.append(unit_record)
 

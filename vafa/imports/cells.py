@@ -35,7 +35,6 @@ class CellError(Exception):
         self.message = message
 
 
-
 def normalise_digits(value: str) -> str:
     """Replace Persian and Arabic-Indic digits by 0-9 (and the Arabic decimal separator by a point)."""
     return value.translate(_NATIVE_DIGITS)
@@ -97,7 +96,9 @@ def parse_date(value: str, *, jalali: bool = False) -> dt.date:
         except ValueError as exc:
             raise CellError(_("This is not a day of the Jalali calendar.")) from exc
     if year < 1700:
-        raise CellError(_("This looks like a Jalali date; give --jalali to read dates in the Jalali calendar."))
+        raise CellError(
+            _("This looks like a Jalali date; give --jalali to read dates in the Jalali calendar.")
+        )
     try:
         return dt.date(year, month, day)
     except ValueError as exc:

@@ -105,7 +105,9 @@ class Row:
         return (self.cells.get(column) or "").strip()
 
     def error(self, column: str, message: str, *, value: str | None = None) -> None:
-        self.errors.append(RowError(self.line, column, self.raw(column) if value is None else value, str(message)))
+        self.errors.append(
+            RowError(self.line, column, self.raw(column) if value is None else value, str(message))
+        )
 
     def text(self, column: str, *, required: bool = False, max_length: int | None = None) -> str | None:
         """The cell's text, or None when it is empty (an error when `required`)."""
@@ -119,7 +121,9 @@ class Row:
             return None
         return value
 
-    def parse(self, column: str, parser: Callable[..., T], *, required: bool = False, **kwargs: Any) -> T | None:
+    def parse(
+        self, column: str, parser: Callable[..., T], *, required: bool = False, **kwargs: Any
+    ) -> T | None:
         """The cell read by `parser`, or None when it is empty or cannot be read (the error is noted)."""
         value = self.raw(column)
         if not value:
@@ -181,7 +185,14 @@ class Importer:
             yield
         except VafaError as exc:
             errors = [
-                RowError(row.line, name, "", "; ".join(str(m) for m in (messages if isinstance(messages, list | tuple) else [messages])))
+                RowError(
+                    row.line,
+                    name,
+                    "",
+                    "; ".join(
+                        str(m) for m in (messages if isinstance(messages, list | tuple) else [messages])
+                    ),
+                )
                 for name, messages in exc.fields.items()
             ]
             raise ApplyFailed(errors or [RowError(row.line, "", "", str(exc.message))]) from exc
@@ -256,7 +267,11 @@ def _iter_rows(reader: Any, names: list[str | None]) -> Iterator[Row]:
         row = Row(reader.line_num, {name: value for name, value in zip(names, cells, strict=False) if name})
         extra = [cell for cell in cells[width:] if cell.strip()]
         if extra:
-            row.error("", _("The row has more values than the header has columns."), value=LIST_SEPARATOR.join(extra))
+            row.error(
+                "",
+                _("The row has more values than the header has columns."),
+                value=LIST_SEPARATOR.join(extra),
+            )
         yield row
 
 
@@ -285,8 +300,11 @@ def _text_lines(handle: IO[bytes], encoding: str) -> Iterator[str]:
             pending += decoder.decode(raw)
         except UnicodeDecodeError as exc:
             raise ImportAborted(
-                _("The file is not %(encoding)s text (line %(line)s); give its encoding with --encoding, "
-                  "e.g. windows-1256.") % {"encoding": encoding, "line": number}
+                _(
+                    "The file is not %(encoding)s text (line %(line)s); give its encoding with --encoding, "
+                    "e.g. windows-1256."
+                )
+                % {"encoding": encoding, "line": number}
             ) from exc
         # Multi-byte encodings (UTF-16) may split a line across raw lines: yield only whole lines.
         lines = pending.split("\n")
@@ -308,7 +326,9 @@ def _open_rows(path: Path, importer: Importer) -> Iterator[tuple[Iterator[Row], 
     try:
         handle = path.open("rb")
     except OSError as exc:
-        raise ImportAborted(_("Cannot read %(path)s: %(error)s") % {"path": path, "error": exc.strerror}) from exc
+        raise ImportAborted(
+            _("Cannot read %(path)s: %(error)s") % {"path": path, "error": exc.strerror}
+        ) from exc
     with handle:
         reader = csv.reader(_text_lines(handle, options.encoding), delimiter=options.delimiter)
         try:
@@ -316,7 +336,8 @@ def _open_rows(path: Path, importer: Importer) -> Iterator[tuple[Iterator[Row], 
             yield _iter_rows(reader, names), warnings
         except csv.Error as exc:
             raise ImportAborted(
-                _("The file is not valid CSV near line %(line)s: %(error)s") % {"line": reader.line_num, "error": exc}
+                _("The file is not valid CSV near line %(line)s: %(error)s")
+                % {"line": reader.line_num, "error": exc}
             ) from exc
 
 
@@ -392,8 +413,10 @@ def run_import(
 
 def _check_pass(importer: Importer, path: Path, result: ImportResult, progress: Any) -> None:
     total = max(_count_lines(path) - 1, 0)
-    with _open_rows(path, importer) as (rows, warnings), \
-            _progress(progress, total=total, description=_("Checking")) as bar:
+    with (
+        _open_rows(path, importer) as (rows, warnings),
+        _progress(progress, total=total, description=_("Checking")) as bar,
+    ):
         result.warnings.extend(warnings)
         for chunk in _chunks(rows, CHUNK_SIZE):
             parsed = [(row, importer.parse(row)) for row in chunk]
@@ -409,8 +432,12 @@ def _apply_pass(importer: Importer, path: Path, result: ImportResult, progress: 
     # A dry run only reads, so it takes no transaction (and no write lock).
     atomic = nullcontext() if importer.dry_run else transaction.atomic()
     try:
-        with via("import"), atomic, _open_rows(path, importer) as (rows, _warnings), \
-                _progress(progress, total=result.rows, description=_("Importing")) as bar:
+        with (
+            via("import"),
+            atomic,
+            _open_rows(path, importer) as (rows, _warnings),
+            _progress(progress, total=result.rows, description=_("Importing")) as bar,
+        ):
             for chunk in _chunks(rows, CHUNK_SIZE):
                 parsed = [(row, importer.parse(row)) for row in chunk]
                 changed = [error for row in chunk for error in row.errors]
@@ -430,8 +457,12 @@ def summary_lines(result: ImportResult, labels: dict[str, str]) -> list[str]:
     """The end-of-run summary: rows read, what was created, updated or left unchanged, errors, time."""
     lines = [
         _("%(kind)s from %(path)s: %(rows)s rows read in %(seconds).1f s.")
-        % {"kind": labels.get(result.kind, result.kind), "path": result.path, "rows": result.rows,
-           "seconds": result.seconds}
+        % {
+            "kind": labels.get(result.kind, result.kind),
+            "path": result.path,
+            "rows": result.rows,
+            "seconds": result.seconds,
+        }
     ]
     if result.dry_run and result.ok:
         lines.append(_("Dry run: nothing was written. The import would make these changes:"))
@@ -441,16 +472,23 @@ def summary_lines(result: ImportResult, labels: dict[str, str]) -> list[str]:
         counts = result.stats[entity]
         lines.append(
             _("  %(entity)s: %(created)s created, %(updated)s updated, %(unchanged)s unchanged")
-            % {"entity": labels.get(entity, entity), "created": counts["created"], "updated": counts["updated"],
-               "unchanged": counts["unchanged"]}
+            % {
+                "entity": labels.get(entity, entity),
+                "created": counts["created"],
+                "updated": counts["updated"],
+                "unchanged": counts["unchanged"],
+            }
         )
     if result.errors:
         per_column = Counter(error.column or "-" for error in result.errors)
         rows_with_errors = len({error.row for error in result.errors})
         lines.append(
             _("  errors: %(count)s in %(rows)s rows (%(columns)s)")
-            % {"count": len(result.errors), "rows": rows_with_errors,
-               "columns": ", ".join(f"{column}: {count}" for column, count in sorted(per_column.items()))}
+            % {
+                "count": len(result.errors),
+                "rows": rows_with_errors,
+                "columns": ", ".join(f"{column}: {count}" for column, count in sorted(per_column.items())),
+            }
         )
     else:
         lines.append(_("  errors: 0"))

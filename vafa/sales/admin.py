@@ -23,7 +23,14 @@ class OrderAdmin(AuditedAdmin):
 
 @admin.register(Unit)
 class UnitAdmin(AuditedAdmin):
-    list_display = ("serial_number", "product", "owner", "purchased_on", "warranty_end", "extended_warranty_end")
+    list_display = (
+        "serial_number",
+        "product",
+        "owner",
+        "purchased_on",
+        "warranty_end",
+        "extended_warranty_end",
+    )
     list_filter = ("product__category",)
     search_fields = ("=serial_number",)
     raw_id_fields = ("product", "owner", "order_line")

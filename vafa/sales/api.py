@@ -44,17 +44,24 @@ class ProductRef(Schema):
 def _product(request: HttpRequest, prefix: str, *, sku: str | None, product_id: int | None) -> Product:
     """The product a line or unit names by SKU or id (both: they must agree); `prefix` locates the fields."""
     if sku is None and product_id is None:
-        raise ValidationFailed(_("Some fields are not valid."), fields={f"{prefix}sku": [_("Give the product's SKU or id.")]})
+        raise ValidationFailed(
+            _("Some fields are not valid."), fields={f"{prefix}sku": [_("Give the product's SKU or id.")]}
+        )
     product = None
     if product_id is not None:
-        product = referenced(f"{prefix}product_id", lambda: product_get(viewer=viewer(request), product_id=product_id))
+        product = referenced(
+            f"{prefix}product_id", lambda: product_get(viewer=viewer(request), product_id=product_id)
+        )
     if sku is not None:
         by_sku = product_by_sku(sku)
         if by_sku is None:
-            raise ValidationFailed(_("Some fields are not valid."), fields={f"{prefix}sku": [_("No such product.")]})
+            raise ValidationFailed(
+                _("Some fields are not valid."), fields={f"{prefix}sku": [_("No such product.")]}
+            )
         if product is not None and product.pk != by_sku.pk:
             raise ValidationFailed(
-                _("Some fields are not valid."), fields={f"{prefix}sku": [_("The SKU and the product id differ.")]}
+                _("Some fields are not valid."),
+                fields={f"{prefix}sku": [_("The SKU and the product id differ.")]},
             )
         product = by_sku
     assert product is not None
@@ -126,7 +133,9 @@ class OrderIn(In):
     number: Number  # type: ignore[valid-type]
     placed_at: DateTime
     lines: list[LineIn] = Field(default_factory=list, max_length=500)
-    total_amount: Money | None = Field(None, description="Required without lines; computed from lines when omitted.")
+    total_amount: Money | None = Field(
+        None, description="Required without lines; computed from lines when omitted."
+    )
     currency: Currency | None = None  # type: ignore[valid-type]
     sales_channel: SalesChannel = SalesChannel.WEB
     status: Order.Status = Order.Status.PLACED
@@ -138,7 +147,9 @@ class OrderPatch(In):
     customer_id: BodyId | None = None
     number: Number | None = None  # type: ignore[valid-type]
     placed_at: DateTime | None = None
-    lines: list[LineIn] | None = Field(None, max_length=500, description="Replaces the lines when they differ.")
+    lines: list[LineIn] | None = Field(
+        None, max_length=500, description="Replaces the lines when they differ."
+    )
     total_amount: Money | None = None
     currency: Currency | None = None  # type: ignore[valid-type]
     sales_channel: SalesChannel | None = None
@@ -341,7 +352,9 @@ def unit_create(request: HttpRequest, payload: UnitIn) -> Any:
         data["owner"] = _customer(request, data["customer_id"])
     data.pop("customer_id", None)
     values = {k: v for k, v in data.items() if v is not None}
-    unit = services.unit_create(actor=user, product=product, serial_number=values.pop("serial_number"), **values)
+    unit = services.unit_create(
+        actor=user, product=product, serial_number=values.pop("serial_number"), **values
+    )
     return Status(201, selectors.unit_get(viewer=user, unit_id=unit.pk))
 
 
@@ -362,4 +375,3 @@ def unit_update(request: HttpRequest, unit_id: Id, payload: UnitPatch) -> Any:
         data["owner"] = None if customer_id is None else _customer(request, customer_id)
     services.unit_update(actor=user, unit=unit, **data)
     return selectors.unit_get(viewer=user, unit_id=unit_id)
-

@@ -34,7 +34,9 @@ class Order(ExternalRefModel, TimeStampedModel):
         _("sales channel"), max_length=12, choices=SalesChannel.choices, default=SalesChannel.WEB
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PLACED)
-    currency = models.CharField(_("currency"), max_length=3, default=default_currency, validators=[validate_currency])
+    currency = models.CharField(
+        _("currency"), max_length=3, default=default_currency, validators=[validate_currency]
+    )
     total_amount = models.DecimalField(_("total"), max_digits=18, decimal_places=2, default=0)
 
     class Meta:
@@ -43,7 +45,9 @@ class Order(ExternalRefModel, TimeStampedModel):
         ordering = ["-placed_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["external_source", "external_id"], condition=~Q(external_id=""), name="sales_order_external_unique"
+                fields=["external_source", "external_id"],
+                condition=~Q(external_id=""),
+                name="sales_order_external_unique",
             ),
             models.CheckConstraint(condition=Q(total_amount__gte=0), name="sales_order_total_not_negative"),
         ]
@@ -99,7 +103,12 @@ class Unit(TimeStampedModel):
         related_name="units",
     )
     order_line = models.ForeignKey(
-        OrderLine, verbose_name=_("order line"), null=True, blank=True, on_delete=models.SET_NULL, related_name="units"
+        OrderLine,
+        verbose_name=_("order line"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="units",
     )
     purchased_on = models.DateField(_("purchased on"), null=True, blank=True)
     delivered_on = models.DateField(_("delivered on"), null=True, blank=True)
@@ -114,7 +123,9 @@ class Unit(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["product", "serial_number"], name="sales_unit_serial_unique"),
             models.CheckConstraint(
-                condition=Q(warranty_start__isnull=True) | Q(warranty_end__isnull=True) | Q(warranty_end__gte=F("warranty_start")),
+                condition=Q(warranty_start__isnull=True)
+                | Q(warranty_end__isnull=True)
+                | Q(warranty_end__gte=F("warranty_start")),
                 name="sales_unit_warranty_ends_after_start",
                 violation_error_message=_("The warranty must end after it starts."),
             ),
@@ -125,7 +136,9 @@ class Unit(TimeStampedModel):
                 violation_error_message=_("An extended warranty must end after the warranty."),
             ),
             models.CheckConstraint(
-                condition=Q(delivered_on__isnull=True) | Q(purchased_on__isnull=True) | Q(delivered_on__gte=F("purchased_on")),
+                condition=Q(delivered_on__isnull=True)
+                | Q(purchased_on__isnull=True)
+                | Q(delivered_on__gte=F("purchased_on")),
                 name="sales_unit_delivered_after_purchase",
                 violation_error_message=_("A unit cannot be delivered before it was bought."),
             ),

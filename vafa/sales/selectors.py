@@ -39,7 +39,9 @@ def unit_warranty_status(unit: Unit, on: dt.date | None = None) -> WarrantyInfo:
     if day <= unit.warranty_end:
         return WarrantyInfo(WarrantyState.IN_WARRANTY, unit.warranty_end, (unit.warranty_end - day).days)
     if unit.extended_warranty_end is not None and day <= unit.extended_warranty_end:
-        return WarrantyInfo(WarrantyState.EXTENDED, unit.extended_warranty_end, (unit.extended_warranty_end - day).days)
+        return WarrantyInfo(
+            WarrantyState.EXTENDED, unit.extended_warranty_end, (unit.extended_warranty_end - day).days
+        )
     return WarrantyInfo(WarrantyState.EXPIRED, unit.extended_warranty_end or unit.warranty_end, 0)
 
 
@@ -52,7 +54,9 @@ def unit_warranty_q(status: str, on: dt.date) -> Q:
     if status == WarrantyState.EXTENDED:
         return Q(warranty_end__lt=on, extended_warranty_end__gte=on)
     if status == WarrantyState.EXPIRED:
-        return Q(warranty_end__lt=on) & (Q(extended_warranty_end__isnull=True) | Q(extended_warranty_end__lt=on))
+        return Q(warranty_end__lt=on) & (
+            Q(extended_warranty_end__isnull=True) | Q(extended_warranty_end__lt=on)
+        )
     raise ValueError(f"Unknown warranty status: {status}")
 
 
@@ -61,7 +65,9 @@ def order_list(*, viewer: User) -> QuerySet[Order]:
     return (
         Order.objects.filter(customer_scope(viewer, customer_field="customer"))
         .select_related("customer")
-        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.select_related("product").order_by("id")))
+        .prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.select_related("product").order_by("id"))
+        )
     )
 
 

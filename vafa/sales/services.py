@@ -22,10 +22,28 @@ from vafa.core.money import default_currency, is_currency, to_amount
 from vafa.customers.models import Customer
 from vafa.sales.models import Order, OrderLine, SalesChannel, Unit
 
-ORDER_FIELDS = ("number", "customer", "placed_at", "sales_channel", "status", "currency", "total_amount",
-                "external_source", "external_id")
-UNIT_FIELDS = ("product", "serial_number", "owner", "order_line", "purchased_on", "delivered_on",
-               "warranty_start", "warranty_end", "extended_warranty_end")
+ORDER_FIELDS = (
+    "number",
+    "customer",
+    "placed_at",
+    "sales_channel",
+    "status",
+    "currency",
+    "total_amount",
+    "external_source",
+    "external_id",
+)
+UNIT_FIELDS = (
+    "product",
+    "serial_number",
+    "owner",
+    "order_line",
+    "purchased_on",
+    "delivered_on",
+    "warranty_start",
+    "warranty_end",
+    "extended_warranty_end",
+)
 
 
 @dataclass
@@ -61,7 +79,9 @@ def _check_lines(lines: Sequence[LineInput]) -> list[dict[str, Any]]:
         if len(set(serials)) != len(serials):
             errors[f"{prefix}.serial_numbers"] = [_("A serial number appears twice.")]
             continue
-        clean.append({"product": line.product, "quantity": line.quantity, "unit_price": price, "serials": serials})
+        clean.append(
+            {"product": line.product, "quantity": line.quantity, "unit_price": price, "serials": serials}
+        )
     if errors:
         raise ValidationFailed(_("Some order lines are not valid."), fields=errors)
     return clean
@@ -79,7 +99,9 @@ def _check_order_fields(values: dict[str, Any]) -> dict[str, Any]:
         if not is_currency(clean["currency"]):
             errors["currency"] = [_("Use an ISO-4217 currency code.")]
     if "sales_channel" in clean and clean["sales_channel"] not in SalesChannel.values:
-        errors["sales_channel"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(SalesChannel.values)}]
+        errors["sales_channel"] = [
+            _("Choose one of: %(choices)s.") % {"choices": ", ".join(SalesChannel.values)}
+        ]
     if "status" in clean and clean["status"] not in Order.Status.values:
         errors["status"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(Order.Status.values)}]
     if clean.get("total_amount") is not None:
@@ -89,7 +111,9 @@ def _check_order_fields(values: dict[str, Any]) -> dict[str, Any]:
                 errors["total_amount"] = [_("The total cannot be negative.")]
         except ValidationError as exc:
             errors["total_amount"] = exc.messages
-    if "placed_at" in clean and (not isinstance(clean["placed_at"], dt.datetime) or clean["placed_at"].tzinfo is None):
+    if "placed_at" in clean and (
+        not isinstance(clean["placed_at"], dt.datetime) or clean["placed_at"].tzinfo is None
+    ):
         errors["placed_at"] = [_("Give the time the order was placed, with its time zone.")]
     if errors:
         raise ValidationFailed(_("Some fields are not valid."), fields=errors)
@@ -128,25 +152,44 @@ def order_create(
     external_id: str = "",
 ) -> Order:
     """Record a purchase: itemised lines (serials become units) or only its total."""
-    values = _check_order_fields({
-        "number": number, "customer": customer, "placed_at": placed_at, "sales_channel": sales_channel,
-        "status": status, "currency": currency or default_currency(), "total_amount": total_amount,
-        "external_source": external_source, "external_id": external_id,
-    })
+    values = _check_order_fields(
+        {
+            "number": number,
+            "customer": customer,
+            "placed_at": placed_at,
+            "sales_channel": sales_channel,
+            "status": status,
+            "currency": currency or default_currency(),
+            "total_amount": total_amount,
+            "external_source": external_source,
+            "external_id": external_id,
+        }
+    )
     clean_lines = _check_lines(lines)
     if not clean_lines and values["total_amount"] is None:
-        raise ValidationFailed(_("Give the order's lines or its total."), fields={"lines": [_("Required without a total.")]})
+        raise ValidationFailed(
+            _("Give the order's lines or its total."), fields={"lines": [_("Required without a total.")]}
+        )
     if values["total_amount"] is None:
-        values["total_amount"] = sum((line["unit_price"] * line["quantity"] for line in clean_lines), Decimal("0.00"))
+        values["total_amount"] = sum(
+            (line["unit_price"] * line["quantity"] for line in clean_lines), Decimal("0.00")
+        )
     # The exclude repeats the unique index's condition: SQLite uses a partial index only then.
-    if external_id and Order.objects.filter(
-        external_source=external_source, external_id=external_id
-    ).exclude(external_id="").exists():
+    if (
+        external_id
+        and Order.objects.filter(external_source=external_source, external_id=external_id)
+        .exclude(external_id="")
+        .exists()
+    ):
         raise Conflict(_("An order with this external id already exists."), code="duplicate_external_id")
     order = Order.objects.create(**values)
     _create_lines(actor=actor, order=order, lines=clean_lines)
-    audit_record(actor=actor, action="order.create", obj=order,
-                 after={**snapshot(order, ORDER_FIELDS), "lines": len(clean_lines)})
+    audit_record(
+        actor=actor,
+        action="order.create",
+        obj=order,
+        after={**snapshot(order, ORDER_FIELDS), "lines": len(clean_lines)},
+    )
     return order
 
 
@@ -176,8 +219,10 @@ def order_update(
     replaced = False
     if lines is not None:
         clean_lines = _check_lines(lines)
-        current = [{"product": line.product, "quantity": line.quantity, "unit_price": line.unit_price}
-                   for line in order.lines.select_related("product")]
+        current = [
+            {"product": line.product, "quantity": line.quantity, "unit_price": line.unit_price}
+            for line in order.lines.select_related("product")
+        ]
         if _line_signature(clean_lines) != _line_signature(current):
             order.lines.all().delete()
             _create_lines(actor=actor, order=order, lines=clean_lines)
@@ -186,11 +231,25 @@ def order_update(
             # Same lines: only serials not yet known become units.
             rows = list(order.lines.order_by("id"))
             for line in clean_lines:
-                row = next((r for r in rows if r.product_id == line["product"].pk and r.quantity == line["quantity"]
-                            and r.unit_price == line["unit_price"]), None)
+                row = next(
+                    (
+                        r
+                        for r in rows
+                        if r.product_id == line["product"].pk
+                        and r.quantity == line["quantity"]
+                        and r.unit_price == line["unit_price"]
+                    ),
+                    None,
+                )
                 for serial in line["serials"]:
-                    unit_upsert(actor=actor, product=line["product"], serial_number=serial, owner=order.customer,
-                                order_line=row, purchased_on=order.placed_at.date())
+                    unit_upsert(
+                        actor=actor,
+                        product=line["product"],
+                        serial_number=serial,
+                        owner=order.customer,
+                        order_line=row,
+                        purchased_on=order.placed_at.date(),
+                    )
         if total is None and clean_lines:
             total = sum((x["unit_price"] * x["quantity"] for x in clean_lines), Decimal("0.00"))
     if total is not None:
@@ -212,11 +271,15 @@ def order_upsert(
     """Create or update the order known by (source, external id); True when created."""
     if not external_id:
         raise ValidationFailed(_("An external id is required."), fields={"external_id": [_("Required.")]})
-    existing = Order.objects.filter(external_source=external_source, external_id=external_id).exclude(
-        external_id=""
-    ).first()
+    existing = (
+        Order.objects.filter(external_source=external_source, external_id=external_id)
+        .exclude(external_id="")
+        .first()
+    )
     if existing is None:
-        return order_create(actor=actor, external_source=external_source, external_id=external_id, **fields), True
+        return order_create(
+            actor=actor, external_source=external_source, external_id=external_id, **fields
+        ), True
     return order_update(actor=actor, order=existing, **fields), False
 
 
@@ -231,7 +294,11 @@ def _unit_values(product: Product, values: dict[str, Any], current: Unit | None 
     if not end_given and merged.get("warranty_start") and product.warranty_policy_id:
         merged["warranty_end"] = add_months(merged["warranty_start"], product.warranty_policy.months)
     errors: dict[str, list[Any]] = {}
-    start, end, extended = merged.get("warranty_start"), merged.get("warranty_end"), merged.get("extended_warranty_end")
+    start, end, extended = (
+        merged.get("warranty_start"),
+        merged.get("warranty_end"),
+        merged.get("extended_warranty_end"),
+    )
     if start and end and end < start:
         errors["warranty_end"] = [_("The warranty must end after it starts.")]
     if extended and (not end or extended < end):
@@ -254,7 +321,9 @@ def unit_create(*, actor: User | None, product: Product, serial_number: str, **f
         raise TypeError(f"Unknown unit fields: {sorted(unknown)}")
     serial_number = serial_number.strip()
     if Unit.objects.filter(product=product, serial_number=serial_number).exists():
-        raise Conflict(_("A unit with this serial number already exists for this product."), code="duplicate_serial")
+        raise Conflict(
+            _("A unit with this serial number already exists for this product."), code="duplicate_serial"
+        )
     values = _unit_values(product, {"product": product, "serial_number": serial_number, **fields})
     unit = Unit.objects.create(**values)
     audit_record(actor=actor, action="unit.create", obj=unit, after=snapshot(unit, UNIT_FIELDS))
@@ -271,7 +340,11 @@ def unit_update(*, actor: User | None, unit: Unit, **fields: Any) -> Unit:
     fields.pop("serial_number", None)
     before = snapshot(unit, UNIT_FIELDS)
     values = _unit_values(unit.product, fields, current=unit)
-    names = [name for name in UNIT_FIELDS if name not in ("product", "serial_number") and getattr(unit, name) != values.get(name)]
+    names = [
+        name
+        for name in UNIT_FIELDS
+        if name not in ("product", "serial_number") and getattr(unit, name) != values.get(name)
+    ]
     for name in names:
         setattr(unit, name, values.get(name))
     if names:
@@ -284,9 +357,11 @@ def unit_update(*, actor: User | None, unit: Unit, **fields: Any) -> Unit:
 
 def unit_upsert(*, actor: User | None, product: Product, serial_number: str, **fields: Any) -> Unit:
     """Create the unit with this serial for this product, or update the one there is."""
-    existing = Unit.objects.select_related("product__warranty_policy").filter(
-        product=product, serial_number=serial_number.strip()
-    ).first()
+    existing = (
+        Unit.objects.select_related("product__warranty_policy")
+        .filter(product=product, serial_number=serial_number.strip())
+        .first()
+    )
     if existing is None:
         return unit_create(actor=actor, product=product, serial_number=serial_number, **fields)
     return unit_update(actor=actor, unit=existing, **fields)

@@ -12,7 +12,15 @@ class MessageInline(admin.StackedInline):
     model = Message
     fk_name = "case"
     extra = 0
-    fields = ("created_at", "author_kind", "author_user", "author_customer", "is_internal", "channel", "body_text")
+    fields = (
+        "created_at",
+        "author_kind",
+        "author_user",
+        "author_customer",
+        "is_internal",
+        "channel",
+        "body_text",
+    )
     readonly_fields = fields
     can_delete = False
     show_change_link = True
@@ -36,7 +44,18 @@ class CaseEventInline(admin.TabularInline):
 class CaseAdmin(admin.ModelAdmin):
     """Cases change only through their services: the admin shows them and offers the actions."""
 
-    list_display = ("number", "subject", "customer", "kind", "channel", "status", "priority", "team", "assignee", "updated_at")
+    list_display = (
+        "number",
+        "subject",
+        "customer",
+        "kind",
+        "channel",
+        "status",
+        "priority",
+        "team",
+        "assignee",
+        "updated_at",
+    )
     list_filter = ("status", "kind", "channel", "priority", "team", "language", "warranty_status_at_open")
     search_fields = ("=number", "subject")
     raw_id_fields = ("customer", "unit", "order", "product", "assignee", "merged_into", "organisation")

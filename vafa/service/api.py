@@ -66,7 +66,16 @@ def _own_customer(user: User) -> Customer:
 def _filter_cases(queryset: QuerySet[Case], f: CaseFilters) -> QuerySet[Case]:
     if f.status:
         queryset = queryset.filter(status__in=f.status)
-    for name in ("kind", "channel", "priority", "team_id", "customer_id", "unit_id", "order_id", "product_id"):
+    for name in (
+        "kind",
+        "channel",
+        "priority",
+        "team_id",
+        "customer_id",
+        "unit_id",
+        "order_id",
+        "product_id",
+    ):
         value = getattr(f, name)
         if value is not None:
             queryset = queryset.filter(**{name: value})
@@ -108,7 +117,9 @@ def case_open(request: HttpRequest, payload: CaseIn) -> Any:
             raise NotFound(_("No such customer."))
         customer = _own_customer(user)
     elif payload.customer_id is None:
-        raise ValidationFailed(_("Some fields are not valid."), fields={"customer_id": [_("This field is required.")]})
+        raise ValidationFailed(
+            _("Some fields are not valid."), fields={"customer_id": [_("This field is required.")]}
+        )
     else:
         customer_id = payload.customer_id
         customer = referenced("customer_id", lambda: customer_get(viewer=user, customer_id=customer_id))
@@ -126,7 +137,9 @@ def case_open(request: HttpRequest, payload: CaseIn) -> Any:
         priority=payload.priority,
         unit=referenced("unit_id", lambda: unit_get(viewer=user, unit_id=unit_id)) if unit_id else None,
         order=referenced("order_id", lambda: order_get(viewer=user, order_id=order_id)) if order_id else None,
-        product=referenced("product_id", lambda: product_get(viewer=user, product_id=product_id)) if product_id else None,
+        product=referenced("product_id", lambda: product_get(viewer=user, product_id=product_id))
+        if product_id
+        else None,
         team=referenced("team_id", lambda: team_get(team_id)) if team_id and staff else None,
         assignee=referenced("assignee_id", lambda: user_get(assignee_id)) if assignee_id and staff else None,
         language=payload.language,
@@ -170,8 +183,13 @@ def message_add(request: HttpRequest, case_id: Id, payload: MessageIn) -> Any:
         if payload.internal or payload.status is not None or payload.resolve:
             raise Forbidden(_("Only the company's staff can do this."), code=services.CaseError.STAFF_ONLY)
         message = services.case_customer_reply(
-            case=case, customer=_own_customer(user), actor=user, body=payload.body, body_html=payload.body_html,
-            attachments=attachments, channel=payload.channel,
+            case=case,
+            customer=_own_customer(user),
+            actor=user,
+            body=payload.body,
+            body_html=payload.body_html,
+            attachments=attachments,
+            channel=payload.channel,
         )
     elif payload.internal:
         if payload.status is not None or payload.resolve:
@@ -184,8 +202,14 @@ def message_add(request: HttpRequest, case_id: Id, payload: MessageIn) -> Any:
         )
     else:
         message = services.case_reply(
-            actor=user, case=case, body=payload.body, body_html=payload.body_html, attachments=attachments,
-            channel=payload.channel, status=payload.status, resolve=payload.resolve,
+            actor=user,
+            case=case,
+            body=payload.body,
+            body_html=payload.body_html,
+            attachments=attachments,
+            channel=payload.channel,
+            status=payload.status,
+            resolve=payload.resolve,
             resolution_summary=payload.resolution_summary,
         )
     return Status(201, message)
@@ -196,8 +220,12 @@ def event_list(request: HttpRequest, case_id: Id, params: Query[ThreadParams]) -
     """Everything that happened to the case, oldest first (staff)."""
     case = _case(request, case_id)
     require_staff(viewer(request))
-    return paginate(selectors.case_timeline(case=case), sort=EVENT_SORTS[params.sort], cursor=params.cursor,
-                    limit=params.limit)
+    return paginate(
+        selectors.case_timeline(case=case),
+        sort=EVENT_SORTS[params.sort],
+        cursor=params.cursor,
+        limit=params.limit,
+    )
 
 
 # --- workflow actions -----------------------------------------------------------------------------
@@ -213,7 +241,9 @@ def case_assign(request: HttpRequest, case_id: Id, payload: AssignIn) -> Any:
     kwargs: dict[str, Any] = {}
     if "assignee_id" in sent:
         assignee_id = payload.assignee_id
-        kwargs["assignee"] = None if assignee_id is None else referenced("assignee_id", lambda: user_get(assignee_id))
+        kwargs["assignee"] = (
+            None if assignee_id is None else referenced("assignee_id", lambda: user_get(assignee_id))
+        )
     if "team_id" in sent:
         team_id = payload.team_id
         kwargs["team"] = None if team_id is None else referenced("team_id", lambda: team_get(team_id))
@@ -224,7 +254,9 @@ def case_assign(request: HttpRequest, case_id: Id, payload: AssignIn) -> Any:
 def case_set_status(request: HttpRequest, case_id: Id, payload: StatusIn) -> Any:
     """Move the case to a status the workflow allows (staff); others answer 409 invalid_transition."""
     case = _case(request, case_id)
-    return services.case_set_status(actor=viewer(request), case=case, status=payload.status, summary=payload.summary)
+    return services.case_set_status(
+        actor=viewer(request), case=case, status=payload.status, summary=payload.summary
+    )
 
 
 @router.post("/cases/{case_id}/resolve", response=CASE)

@@ -15,8 +15,14 @@ def _actor_kind(actor: User | None) -> str:
     return AuthorKind.CUSTOMER if actor.is_customer else AuthorKind.AGENT
 
 
-def _record(case: Case, kind: str, actor: User | None, at: dt.datetime, data: dict[str, Any] | None = None,
-            actor_kind: str | None = None) -> CaseEvent:
+def _record(
+    case: Case,
+    kind: str,
+    actor: User | None,
+    at: dt.datetime,
+    data: dict[str, Any] | None = None,
+    actor_kind: str | None = None,
+) -> CaseEvent:
     return CaseEvent.objects.create(
         case=case,
         kind=kind,
@@ -31,11 +37,15 @@ def opened(case: Case, actor: User | None, at: dt.datetime) -> CaseEvent:
     return _record(case, EventKind.OPENED, actor, at, {"channel": case.channel, "kind": case.kind})
 
 
-def assigned(case: Case, actor: User | None, at: dt.datetime, *, old: int | None, new: int | None) -> CaseEvent:
+def assigned(
+    case: Case, actor: User | None, at: dt.datetime, *, old: int | None, new: int | None
+) -> CaseEvent:
     return _record(case, EventKind.ASSIGNED, actor, at, {"from": old, "to": new})
 
 
-def transferred(case: Case, actor: User | None, at: dt.datetime, *, old: int | None, new: int | None) -> CaseEvent:
+def transferred(
+    case: Case, actor: User | None, at: dt.datetime, *, old: int | None, new: int | None
+) -> CaseEvent:
     return _record(case, EventKind.TRANSFERRED, actor, at, {"from": old, "to": new})
 
 
@@ -52,7 +62,9 @@ def replied(case: Case, actor: User | None, at: dt.datetime, *, message_id: int)
 
 
 def customer_replied(case: Case, actor: User | None, at: dt.datetime, *, message_id: int) -> CaseEvent:
-    return _record(case, EventKind.CUSTOMER_REPLIED, actor, at, {"message": message_id}, actor_kind=AuthorKind.CUSTOMER)
+    return _record(
+        case, EventKind.CUSTOMER_REPLIED, actor, at, {"message": message_id}, actor_kind=AuthorKind.CUSTOMER
+    )
 
 
 def noted(case: Case, actor: User | None, at: dt.datetime, *, message_id: int) -> CaseEvent:
@@ -60,7 +72,9 @@ def noted(case: Case, actor: User | None, at: dt.datetime, *, message_id: int) -
 
 
 def resolved(case: Case, actor: User | None, at: dt.datetime, *, old: str) -> CaseEvent:
-    return _record(case, EventKind.RESOLVED, actor, at, {"from": old, "summary": case.resolution_summary[:500]})
+    return _record(
+        case, EventKind.RESOLVED, actor, at, {"from": old, "summary": case.resolution_summary[:500]}
+    )
 
 
 def closed(case: Case, actor: User | None, at: dt.datetime, *, old: str) -> CaseEvent:
@@ -76,11 +90,18 @@ def merged(case: Case, actor: User | None, at: dt.datetime, *, into: Case) -> Ca
 
 
 def merged_from(case: Case, actor: User | None, at: dt.datetime, *, source: Case, messages: int) -> CaseEvent:
-    return _record(case, EventKind.MERGED_FROM, actor, at,
-                   {"from": source.pk, "from_number": source.number, "messages": messages})
+    return _record(
+        case,
+        EventKind.MERGED_FROM,
+        actor,
+        at,
+        {"from": source.pk, "from_number": source.number, "messages": messages},
+    )
 
 
-def linked_to_unit(case: Case, actor: User | None, at: dt.datetime, *, old: int | None, new: int | None) -> CaseEvent:
+def linked_to_unit(
+    case: Case, actor: User | None, at: dt.datetime, *, old: int | None, new: int | None
+) -> CaseEvent:
     return _record(case, EventKind.LINKED_TO_UNIT, actor, at, {"from": old, "to": new})
 
 

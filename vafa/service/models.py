@@ -80,20 +80,42 @@ class Case(models.Model):
         related_name="cases",
     )
     unit = models.ForeignKey(
-        "sales.Unit", verbose_name=_("unit"), null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
+        "sales.Unit",
+        verbose_name=_("unit"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases",
     )
     order = models.ForeignKey(
-        "sales.Order", verbose_name=_("order"), null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
+        "sales.Order",
+        verbose_name=_("order"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases",
     )
     product = models.ForeignKey(
-        "catalog.Product", verbose_name=_("product"), null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
+        "catalog.Product",
+        verbose_name=_("product"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases",
     )
     kind = models.CharField(_("kind"), max_length=20, choices=CaseKind.choices, default=CaseKind.QUESTION)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     status = models.CharField(_("status"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.NEW)
-    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
+    )
     team = models.ForeignKey(
-        "accounts.Team", verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
+        "accounts.Team",
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases",
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -105,7 +127,11 @@ class Case(models.Model):
     )
     language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES, default="en")
     warranty_status_at_open = models.CharField(
-        _("warranty status when opened"), max_length=12, choices=WarrantyStatus.choices, blank=True, default=""
+        _("warranty status when opened"),
+        max_length=12,
+        choices=WarrantyStatus.choices,
+        blank=True,
+        default="",
     )
     created_at = models.DateTimeField(_("opened at"), db_index=True)
     updated_at = models.DateTimeField(_("updated at"))
@@ -115,7 +141,12 @@ class Case(models.Model):
     reopen_count = models.PositiveIntegerField(_("times reopened"), default=0)
     resolution_summary = models.TextField(_("resolution summary"), blank=True, default="")
     merged_into = models.ForeignKey(
-        "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_cases"
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_cases",
     )
     external_id = models.CharField(_("external id"), max_length=100, blank=True, default="")
 
@@ -129,7 +160,8 @@ class Case(models.Model):
                 name="service_case_resolved_has_time",
             ),
             models.CheckConstraint(
-                condition=~Q(status="closed") | Q(closed_at__isnull=False), name="service_case_closed_has_time"
+                condition=~Q(status="closed") | Q(closed_at__isnull=False),
+                name="service_case_closed_has_time",
             ),
         ]
         indexes = [
@@ -167,7 +199,12 @@ class Message(models.Model):
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="messages")
     author_kind = models.CharField(_("author"), max_length=10, choices=AuthorKind.choices)
     author_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("author (user)"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author (user)"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     author_customer = models.ForeignKey(
         "customers.Customer",
@@ -183,7 +220,12 @@ class Message(models.Model):
     body_text = models.TextField(_("body (text)"), blank=True, default="")
     created_at = models.DateTimeField(_("created at"), db_index=True)
     merged_from = models.ForeignKey(
-        Case, verbose_name=_("merged from"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Case,
+        verbose_name=_("merged from"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -192,7 +234,8 @@ class Message(models.Model):
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(author_kind="customer") | Q(is_internal=False), name="service_message_customer_public"
+                condition=~Q(author_kind="customer") | Q(is_internal=False),
+                name="service_message_customer_public",
             ),
         ]
         indexes = [models.Index(fields=["case", "created_at", "id"], name="service_message_case")]
@@ -208,7 +251,9 @@ def attachment_path(instance: Attachment, filename: str) -> str:
 class Attachment(models.Model):
     """A file sent with a message; stored by content hash, checked for size and type."""
 
-    message = models.ForeignKey(Message, verbose_name=_("message"), on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(
+        Message, verbose_name=_("message"), on_delete=models.CASCADE, related_name="attachments"
+    )
     file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
     filename = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("content type"), max_length=100)
@@ -249,9 +294,16 @@ class CaseEvent(models.Model):
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    actor_kind = models.CharField(_("actor kind"), max_length=10, choices=AuthorKind.choices, default=AuthorKind.SYSTEM)
+    actor_kind = models.CharField(
+        _("actor kind"), max_length=10, choices=AuthorKind.choices, default=AuthorKind.SYSTEM
+    )
     data = models.JSONField(_("data"), default=dict, blank=True)
     created_at = models.DateTimeField(_("at"), db_index=True)
 

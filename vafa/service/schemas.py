@@ -75,7 +75,9 @@ class CaseIn(In):
     body_html: Body | None = Field(None, description="The first message as HTML; it is sanitised.")  # type: ignore[valid-type]
     kind: CaseKind = CaseKind.QUESTION
     channel: Channel = Channel.API
-    customer_id: BodyId | None = Field(None, description="Required with a staff token; a customer's token opens for itself.")
+    customer_id: BodyId | None = Field(
+        None, description="Required with a staff token; a customer's token opens for itself."
+    )
     unit_id: BodyId | None = None
     order_id: BodyId | None = None
     product_id: BodyId | None = None
@@ -128,11 +130,13 @@ PRIORITY_RANK_EXPR = models.Case(
     output_field=models.IntegerField(),
 )
 
-CASE_SORTS = sort_keys({
-    "updated_at": ("updated_at", "datetime"),
-    "created_at": ("created_at", "datetime"),
-    "priority": ("priority_rank", "int", {"priority_rank": PRIORITY_RANK_EXPR}),
-})
+CASE_SORTS = sort_keys(
+    {
+        "updated_at": ("updated_at", "datetime"),
+        "created_at": ("created_at", "datetime"),
+        "priority": ("priority_rank", "int", {"priority_rank": PRIORITY_RANK_EXPR}),
+    }
+)
 
 
 class CaseFilters(PageParams):
@@ -141,7 +145,9 @@ class CaseFilters(PageParams):
     channel: Channel | None = None
     priority: Priority | None = None
     team_id: Id | None = None
-    assignee_id: Id | Literal["none"] | None = Field(None, description="An agent's id, or `none` for unassigned.")
+    assignee_id: Id | Literal["none"] | None = Field(
+        None, description="An agent's id, or `none` for unassigned."
+    )
     customer_id: Id | None = None
     unit_id: Id | None = None
     order_id: Id | None = None
@@ -150,7 +156,9 @@ class CaseFilters(PageParams):
     created_before: DateTime | None = None
     updated_after: DateTime | None = None
     updated_before: DateTime | None = None
-    sort: Literal["-updated_at", "updated_at", "-created_at", "created_at", "-priority", "priority"] = "-updated_at"
+    sort: Literal["-updated_at", "updated_at", "-created_at", "created_at", "-priority", "priority"] = (
+        "-updated_at"
+    )
 
 
 class AttachmentOut(Schema):
@@ -233,4 +241,3 @@ class EventOut(Schema):
 class EventPage(Schema):
     items: list[EventOut]
     next: str | None
-

@@ -13,7 +13,11 @@ from vafa.service.models import Attachment, Case, CaseEvent, Message
 
 
 def agent_sees_all_cases(viewer: User) -> bool:
-    return viewer.role in (Role.ADMIN, Role.MANAGER) or viewer.sees_all_cases or settings.VAFA_AGENTS_SEE_ALL_CASES
+    return (
+        viewer.role in (Role.ADMIN, Role.MANAGER)
+        or viewer.sees_all_cases
+        or settings.VAFA_AGENTS_SEE_ALL_CASES
+    )
 
 
 def case_scope(viewer: User) -> Q:

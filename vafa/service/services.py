@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from vafa.accounts.audit import audit_record, changed, snapshot
 from vafa.accounts.models import Team, User
 from vafa.catalog.models import Product
-from vafa.core.errors import Conflict, Forbidden, ValidationFailed, VafaError
+from vafa.core.errors import Conflict, Forbidden, VafaError, ValidationFailed
 from vafa.core.models import Counter
 from vafa.core.text import body_from
 from vafa.customers.models import Customer
@@ -41,14 +41,29 @@ from vafa.service.models import (
 )
 
 CASE_AUDIT_FIELDS = (
-    "subject", "customer", "unit", "order", "product", "kind", "channel", "status", "priority", "team",
-    "assignee", "language", "resolution_summary", "reopen_count", "merged_into",
+    "subject",
+    "customer",
+    "unit",
+    "order",
+    "product",
+    "kind",
+    "channel",
+    "status",
+    "priority",
+    "team",
+    "assignee",
+    "language",
+    "resolution_summary",
+    "reopen_count",
+    "merged_into",
 )
 
 # Which status may follow which. Resolving, closing and reopening have their own services, which
 # the generic `case_set_status` hands over to.
 TRANSITIONS: dict[str, frozenset[str]] = {
-    CaseStatus.NEW: frozenset({CaseStatus.OPEN, CaseStatus.PENDING_CUSTOMER, CaseStatus.ON_HOLD, CaseStatus.RESOLVED}),
+    CaseStatus.NEW: frozenset(
+        {CaseStatus.OPEN, CaseStatus.PENDING_CUSTOMER, CaseStatus.ON_HOLD, CaseStatus.RESOLVED}
+    ),
     CaseStatus.OPEN: frozenset({CaseStatus.PENDING_CUSTOMER, CaseStatus.ON_HOLD, CaseStatus.RESOLVED}),
     CaseStatus.PENDING_CUSTOMER: frozenset({CaseStatus.OPEN, CaseStatus.ON_HOLD, CaseStatus.RESOLVED}),
     CaseStatus.ON_HOLD: frozenset({CaseStatus.OPEN, CaseStatus.PENDING_CUSTOMER, CaseStatus.RESOLVED}),
@@ -56,10 +71,35 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     CaseStatus.CLOSED: frozenset({CaseStatus.OPEN}),
 }
 
-BLOCKED_EXTENSIONS = frozenset({
-    ".exe", ".com", ".bat", ".cmd", ".msi", ".scr", ".pif", ".cpl", ".vbs", ".vbe", ".js", ".jse", ".wsf",
-    ".wsh", ".ps1", ".psm1", ".hta", ".jar", ".dll", ".sys", ".lnk", ".reg", ".apk", ".app", ".sh",
-})
+BLOCKED_EXTENSIONS = frozenset(
+    {
+        ".exe",
+        ".com",
+        ".bat",
+        ".cmd",
+        ".msi",
+        ".scr",
+        ".pif",
+        ".cpl",
+        ".vbs",
+        ".vbe",
+        ".js",
+        ".jse",
+        ".wsf",
+        ".wsh",
+        ".ps1",
+        ".psm1",
+        ".hta",
+        ".jar",
+        ".dll",
+        ".sys",
+        ".lnk",
+        ".reg",
+        ".apk",
+        ".app",
+        ".sh",
+    }
+)
 _CONTENT_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$")
 
 
@@ -274,12 +314,14 @@ def case_open(
         priority = Priority.NORMAL
     if unit is not None and unit.owner_id != customer.pk:
         raise ValidationFailed(
-            _("This unit does not belong to the customer."), fields={"unit_id": [_("Not the customer's unit.")]},
+            _("This unit does not belong to the customer."),
+            fields={"unit_id": [_("Not the customer's unit.")]},
             code=CaseError.UNIT_NOT_CUSTOMERS,
         )
     if order is not None and order.customer_id != customer.pk:
         raise ValidationFailed(
-            _("This order does not belong to the customer."), fields={"order_id": [_("Not the customer's order.")]},
+            _("This order does not belong to the customer."),
+            fields={"order_id": [_("Not the customer's order.")]},
             code=CaseError.ORDER_NOT_CUSTOMERS,
         )
     if assignee is not None:
@@ -299,7 +341,9 @@ def case_open(
         team=team,
         assignee=assignee,
         language=language or customer.language,
-        warranty_status_at_open=unit_warranty_status(unit, timezone.localdate()).status if unit is not None else "",
+        warranty_status_at_open=unit_warranty_status(unit, timezone.localdate()).status
+        if unit is not None
+        else "",
         created_at=now,
         updated_at=now,
         external_id=external_id,
@@ -307,12 +351,31 @@ def case_open(
     events.opened(case, actor, now)
     if channel == Channel.PROACTIVE:
         author_kind = AuthorKind.AGENT if actor is not None and actor.is_company_staff else AuthorKind.SYSTEM
-        _add_message(case, author_kind=author_kind, author_user=actor, author_customer=None, channel=channel,
-                     is_internal=False, html=html, text=text, attachments=attachments, at=now)
+        _add_message(
+            case,
+            author_kind=author_kind,
+            author_user=actor,
+            author_customer=None,
+            channel=channel,
+            is_internal=False,
+            html=html,
+            text=text,
+            attachments=attachments,
+            at=now,
+        )
     else:
-        _add_message(case, author_kind=AuthorKind.CUSTOMER, author_user=actor if actor and actor.is_customer else None,
-                     author_customer=customer, channel=channel, is_internal=False, html=html, text=text,
-                     attachments=attachments, at=now)
+        _add_message(
+            case,
+            author_kind=AuthorKind.CUSTOMER,
+            author_user=actor if actor and actor.is_customer else None,
+            author_customer=customer,
+            channel=channel,
+            is_internal=False,
+            html=html,
+            text=text,
+            attachments=attachments,
+            at=now,
+        )
     if assignee is not None:
         events.assigned(case, actor, now, old=None, new=assignee.pk)
     if team is not None:
@@ -345,14 +408,29 @@ def case_reply(
     _require_not_merged(case)
     if case.status == CaseStatus.CLOSED:
         raise Conflict(_("This case is closed; reopen it first."), code=CaseError.CASE_CLOSED)
-    if status is not None and status not in (CaseStatus.OPEN, CaseStatus.PENDING_CUSTOMER, CaseStatus.ON_HOLD):
-        raise ValidationFailed(_("After a reply a case can be open, pending the customer or on hold."),
-                               fields={"status": [_("Not allowed here.")]})
+    if status is not None and status not in (
+        CaseStatus.OPEN,
+        CaseStatus.PENDING_CUSTOMER,
+        CaseStatus.ON_HOLD,
+    ):
+        raise ValidationFailed(
+            _("After a reply a case can be open, pending the customer or on hold."),
+            fields={"status": [_("Not allowed here.")]},
+        )
     now = timezone.now()
     before = snapshot(case, CASE_AUDIT_FIELDS)
-    message = _add_message(case, author_kind=AuthorKind.AGENT, author_user=actor, author_customer=None,
-                           channel=channel or case.channel, is_internal=False, html=html, text=text,
-                           attachments=attachments, at=now)
+    message = _add_message(
+        case,
+        author_kind=AuthorKind.AGENT,
+        author_user=actor,
+        author_customer=None,
+        channel=channel or case.channel,
+        is_internal=False,
+        html=html,
+        text=text,
+        attachments=attachments,
+        at=now,
+    )
     events.replied(case, actor, now, message_id=message.pk)
     fields = ["updated_at"]
     if case.first_response_at is None:
@@ -396,9 +474,18 @@ def case_customer_reply(
         raise Conflict(_("This case is closed; please open a new request."), code=CaseError.CASE_CLOSED)
     now = timezone.now()
     before = snapshot(case, CASE_AUDIT_FIELDS)
-    message = _add_message(case, author_kind=AuthorKind.CUSTOMER, author_user=actor, author_customer=customer,
-                           channel=channel or case.channel, is_internal=False, html=html, text=text,
-                           attachments=attachments, at=now)
+    message = _add_message(
+        case,
+        author_kind=AuthorKind.CUSTOMER,
+        author_user=actor,
+        author_customer=customer,
+        channel=channel or case.channel,
+        is_internal=False,
+        html=html,
+        text=text,
+        attachments=attachments,
+        at=now,
+    )
     events.customer_replied(case, actor, now, message_id=message.pk)
     fields = ["updated_at"]
     if case.status == CaseStatus.RESOLVED:
@@ -410,7 +497,9 @@ def case_customer_reply(
     case.updated_at = now
     case.save(update_fields=fields)
     old, new = changed(before, snapshot(case, CASE_AUDIT_FIELDS))
-    audit_record(actor=actor, action="case.customer_reply", obj=case, before=old, after={**new, "message": message.pk})
+    audit_record(
+        actor=actor, action="case.customer_reply", obj=case, before=old, after={**new, "message": message.pk}
+    )
     return message
 
 
@@ -430,9 +519,18 @@ def case_note(
     case = _lock(case)
     _require_not_merged(case)
     now = timezone.now()
-    message = _add_message(case, author_kind=AuthorKind.AGENT, author_user=actor, author_customer=None,
-                           channel=case.channel, is_internal=True, html=html, text=text,
-                           attachments=attachments, at=now)
+    message = _add_message(
+        case,
+        author_kind=AuthorKind.AGENT,
+        author_user=actor,
+        author_customer=None,
+        channel=case.channel,
+        is_internal=True,
+        html=html,
+        text=text,
+        attachments=attachments,
+        at=now,
+    )
     events.noted(case, actor, now, message_id=message.pk)
     case.updated_at = now
     case.save(update_fields=["updated_at"])
@@ -445,11 +543,17 @@ def case_note(
 
 def _check_assignee(assignee: User, team: Team | None) -> None:
     if not assignee.is_active or not assignee.is_company_staff:
-        raise ValidationFailed(_("Cases can be assigned only to active staff."),
-                               fields={"assignee_id": [_("Not an active agent.")]}, code=CaseError.ASSIGNEE_NOT_AGENT)
+        raise ValidationFailed(
+            _("Cases can be assigned only to active staff."),
+            fields={"assignee_id": [_("Not an active agent.")]},
+            code=CaseError.ASSIGNEE_NOT_AGENT,
+        )
     if team is not None and not team.members.filter(pk=assignee.pk).exists():
-        raise ValidationFailed(_("The assignee is not a member of the team."),
-                               fields={"assignee_id": [_("Not in the team.")]}, code=CaseError.ASSIGNEE_NOT_IN_TEAM)
+        raise ValidationFailed(
+            _("The assignee is not a member of the team."),
+            fields={"assignee_id": [_("Not in the team.")]},
+            code=CaseError.ASSIGNEE_NOT_IN_TEAM,
+        )
 
 
 @transaction.atomic
@@ -494,8 +598,10 @@ def case_set_priority(*, actor: User | None, case: Case, priority: str) -> Case:
     """Change how urgent the case is."""
     _require_staff(actor)
     if priority not in Priority.values:
-        raise ValidationFailed(_("Some fields are not valid."),
-                               fields={"priority": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(Priority.values)}]})
+        raise ValidationFailed(
+            _("Some fields are not valid."),
+            fields={"priority": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(Priority.values)}]},
+        )
     case = _lock(case)
     _require_not_merged(case)
     if case.priority == priority:
@@ -506,12 +612,20 @@ def case_set_priority(*, actor: User | None, case: Case, priority: str) -> Case:
     case.priority = priority
     case.updated_at = now
     case.save(update_fields=["priority", "updated_at"])
-    audit_record(actor=actor, action="case.set_priority", obj=case, before={"priority": old}, after={"priority": priority})
+    audit_record(
+        actor=actor,
+        action="case.set_priority",
+        obj=case,
+        before={"priority": old},
+        after={"priority": priority},
+    )
     return case
 
 
 @transaction.atomic
-def case_update(*, actor: User | None, case: Case, subject: str | None = None, kind: str | None = None) -> Case:
+def case_update(
+    *, actor: User | None, case: Case, subject: str | None = None, kind: str | None = None
+) -> Case:
     """Correct the subject or the kind of a case."""
     _require_staff(actor)
     errors: dict[str, list[Any]] = {}
@@ -550,8 +664,11 @@ def case_link_unit(*, actor: User | None, case: Case, unit: Unit | None) -> Case
     case = _lock(case)
     _require_not_merged(case)
     if unit is not None and unit.owner_id != case.customer_id:
-        raise ValidationFailed(_("This unit does not belong to the customer."),
-                               fields={"unit_id": [_("Not the customer's unit.")]}, code=CaseError.UNIT_NOT_CUSTOMERS)
+        raise ValidationFailed(
+            _("This unit does not belong to the customer."),
+            fields={"unit_id": [_("Not the customer's unit.")]},
+            code=CaseError.UNIT_NOT_CUSTOMERS,
+        )
     if (unit.pk if unit else None) == case.unit_id:
         return case
     now = timezone.now()
@@ -563,7 +680,9 @@ def case_link_unit(*, actor: User | None, case: Case, unit: Unit | None) -> Case
         case.product = unit.product
         fields.append("product")
         if not case.warranty_status_at_open:
-            case.warranty_status_at_open = unit_warranty_status(unit, timezone.localdate(case.created_at)).status
+            case.warranty_status_at_open = unit_warranty_status(
+                unit, timezone.localdate(case.created_at)
+            ).status
             fields.append("warranty_status_at_open")
     case.updated_at = now
     case.save(update_fields=fields)
@@ -580,8 +699,10 @@ def case_set_status(*, actor: User | None, case: Case, status: str, summary: str
     """Move the case to `status` if the workflow allows it (resolve, close and reopen included)."""
     _require_staff(actor)
     if status not in CaseStatus.values:
-        raise ValidationFailed(_("Some fields are not valid."),
-                               fields={"status": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(CaseStatus.values)}]})
+        raise ValidationFailed(
+            _("Some fields are not valid."),
+            fields={"status": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(CaseStatus.values)}]},
+        )
     if status == CaseStatus.NEW:
         raise _refuse_transition(case, status)
     if status == CaseStatus.RESOLVED:
@@ -603,7 +724,9 @@ def case_set_status(*, actor: User | None, case: Case, status: str, summary: str
     _set_status(case, actor, status, now)
     case.updated_at = now
     case.save(update_fields=["status", "updated_at"])
-    audit_record(actor=actor, action="case.set_status", obj=case, before={"status": old}, after={"status": status})
+    audit_record(
+        actor=actor, action="case.set_status", obj=case, before={"status": old}, after={"status": status}
+    )
     return case
 
 
@@ -623,8 +746,13 @@ def case_resolve(*, actor: User | None, case: Case, summary: str = "") -> Case:
     case.updated_at = now
     case.save(update_fields=["status", "resolved_at", "resolution_summary", "updated_at"])
     events.resolved(case, actor, now, old=old)
-    audit_record(actor=actor, action="case.resolve", obj=case, before={"status": old},
-                 after={"status": case.status, "resolution_summary": case.resolution_summary})
+    audit_record(
+        actor=actor,
+        action="case.resolve",
+        obj=case,
+        before={"status": old},
+        after={"status": case.status, "resolution_summary": case.resolution_summary},
+    )
     return case
 
 
@@ -641,8 +769,13 @@ def case_close(*, actor: User | None, case: Case) -> Case:
     case.updated_at = now
     case.save(update_fields=["status", "closed_at", "updated_at"])
     events.closed(case, actor, now, old=CaseStatus.RESOLVED)
-    audit_record(actor=actor, action="case.close", obj=case, before={"status": CaseStatus.RESOLVED},
-                 after={"status": CaseStatus.CLOSED})
+    audit_record(
+        actor=actor,
+        action="case.close",
+        obj=case,
+        before={"status": CaseStatus.RESOLVED},
+        after={"status": CaseStatus.CLOSED},
+    )
     return case
 
 
@@ -670,8 +803,13 @@ def case_reopen(*, actor: User | None, case: Case, reason: str = "") -> Case:
     _reopen_in_place(case, actor, now, reason=reason)
     case.updated_at = now
     case.save(update_fields=["status", "reopen_count", "resolved_at", "closed_at", "updated_at"])
-    audit_record(actor=actor, action="case.reopen", obj=case, before={"status": old},
-                 after={"status": case.status, "reopen_count": case.reopen_count})
+    audit_record(
+        actor=actor,
+        action="case.reopen",
+        obj=case,
+        before={"status": old},
+        after={"status": case.status, "reopen_count": case.reopen_count},
+    )
     return case
 
 
@@ -688,7 +826,9 @@ def case_merge(*, actor: User | None, source: Case, target: Case) -> Case:
     _require_not_merged(source)
     _require_not_merged(target)
     if source.customer_id != target.customer_id:
-        raise ValidationFailed(_("Only cases of the same customer can be merged."), code=CaseError.MERGE_CUSTOMER)
+        raise ValidationFailed(
+            _("Only cases of the same customer can be merged."), code=CaseError.MERGE_CUSTOMER
+        )
     if target.status == CaseStatus.CLOSED:
         raise Conflict(_("A case cannot be merged into a closed case."), code=CaseError.CASE_CLOSED)
     if source.status == CaseStatus.CLOSED:
@@ -702,7 +842,16 @@ def case_merge(*, actor: User | None, source: Case, target: Case) -> Case:
     source.closed_at = now
     source.resolution_summary = str(_("Merged into %(reference)s.") % {"reference": target.reference})
     source.updated_at = now
-    source.save(update_fields=["status", "merged_into", "resolved_at", "closed_at", "resolution_summary", "updated_at"])
+    source.save(
+        update_fields=[
+            "status",
+            "merged_into",
+            "resolved_at",
+            "closed_at",
+            "resolution_summary",
+            "updated_at",
+        ]
+    )
     events.merged(source, actor, now, into=target)
     events.merged_from(target, actor, now, source=source, messages=moved)
     target.updated_at = now
@@ -711,6 +860,11 @@ def case_merge(*, actor: User | None, source: Case, target: Case) -> Case:
         _reopen_in_place(target, actor, now, reason="merged with an open case")
         target_fields += ["status", "reopen_count", "resolved_at", "closed_at"]
     target.save(update_fields=target_fields)
-    audit_record(actor=actor, action="case.merge", obj=source, before={"status": old_status},
-                 after={"status": CaseStatus.CLOSED, "merged_into": target.pk, "messages_moved": moved})
+    audit_record(
+        actor=actor,
+        action="case.merge",
+        obj=source,
+        before={"status": old_status},
+        after={"status": CaseStatus.CLOSED, "merged_into": target.pk, "messages_moved": moved},
+    )
     return target

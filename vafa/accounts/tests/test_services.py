@@ -52,7 +52,12 @@ def test_customer_account_is_linked_and_reused(db):
     again = customer_account_ensure(actor=None, customer=customer)
 
     assert account == again
-    assert (account.role, account.customer, account.email, account.language) == ("customer", customer, "nina@example.test", "ru")
+    assert (account.role, account.customer, account.email, account.language) == (
+        "customer",
+        customer,
+        "nina@example.test",
+        "ru",
+    )
     assert not account.has_usable_password()
     assert not account.is_staff
 

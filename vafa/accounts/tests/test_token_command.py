@@ -98,7 +98,8 @@ def test_list_shows_tokens_and_filters_by_user(agent, manager):
     # then
     assert lines[0].split() == ["prefix", "name", "user", "created", "last", "used", "revoked"]
     assert [line.split()[:3] for line in lines[1:]] == [
-        [second.prefix, "erp", "manager@staff.vafa.test"], [first.prefix, "shop", "agent@staff.vafa.test"],
+        [second.prefix, "erp", "manager@staff.vafa.test"],
+        [first.prefix, "shop", "agent@staff.vafa.test"],
     ]
     assert lines[1].split()[-1] != "-"
     assert lines[2].split()[-2:] == ["-", "-"]

@@ -33,7 +33,11 @@ def test_a_wrong_method_is_a_json_405_with_allow(api_as, agent):
     response = english(api_as(agent)).delete("/api/v1/customers")
 
     assert response.status_code == 405
-    assert error(response) == {"code": "method_not_allowed", "message": "This method is not allowed here.", "fields": {}}
+    assert error(response) == {
+        "code": "method_not_allowed",
+        "message": "This method is not allowed here.",
+        "fields": {},
+    }
     assert sorted(response["Allow"].split(", ")) == ["GET", "POST"]
 
 
@@ -57,7 +61,9 @@ def test_malformed_json_is_a_400(api_as, agent):
 
 
 def test_a_body_that_is_not_utf8_is_a_400(api_as, agent):
-    response = api_as(agent).post("/api/v1/customers", b'{"name": "\xff\xfe"}', content_type="application/json")
+    response = api_as(agent).post(
+        "/api/v1/customers", b'{"name": "\xff\xfe"}', content_type="application/json"
+    )
 
     assert response.status_code == 400
     assert error(response)["code"] == "malformed_json"
@@ -82,7 +88,9 @@ def test_a_missing_body_is_a_422(api_as, agent):
 def test_nul_characters_are_refused_in_bodies_and_queries(api_as, agent):
     client = english(api_as(agent))
 
-    in_body = post(client, "/api/v1/customers", {"name": "Ali\x00", "email": "a@example.test", "language": "en"})
+    in_body = post(
+        client, "/api/v1/customers", {"name": "Ali\x00", "email": "a@example.test", "language": "en"}
+    )
     in_query = client.get("/api/v1/customers", {"q": "Al\x00"})
 
     assert in_body.status_code == 422
@@ -189,6 +197,9 @@ def test_a_business_rule_keeps_its_code_and_status(api_as, agent, customer):
     response = english(api_as(agent)).post(f"/api/v1/cases/{case.pk}/close", content_type="application/json")
 
     assert response.status_code == 409
-    assert error(response) == {"code": "invalid_transition", "message": "A case that is New cannot become Closed.",
-                               "fields": {}}
+    assert error(response) == {
+        "code": "invalid_transition",
+        "message": "A case that is New cannot become Closed.",
+        "fields": {},
+    }
     assert Case.objects.get().status == "new"

@@ -27,7 +27,12 @@ VALID_BODIES: dict[tuple[str, str], dict | None] = {
     ("get", "/api/v1/products/{product_id}"): None,
     ("patch", "/api/v1/products/{product_id}"): {"name": "Kettle"},
     ("get", "/api/v1/orders"): None,
-    ("post", "/api/v1/orders"): {"customer_id": 9001, "number": "O-1", "placed_at": PLACED, "total_amount": 1},
+    ("post", "/api/v1/orders"): {
+        "customer_id": 9001,
+        "number": "O-1",
+        "placed_at": PLACED,
+        "total_amount": 1,
+    },
     ("get", "/api/v1/orders/{order_id}"): None,
     ("patch", "/api/v1/orders/{order_id}"): {"number": "O-2"},
     ("get", "/api/v1/units"): None,

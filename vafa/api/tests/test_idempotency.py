@@ -32,7 +32,11 @@ def test_a_retry_replays_the_first_answer(api_as, agent):
     assert Customer.objects.count() == 1
     record = IdempotencyRecord.objects.get()
     assert (record.user, record.key, record.method, record.path, record.status_code) == (
-        agent, "k-1", "POST", CUSTOMERS, 201,
+        agent,
+        "k-1",
+        "POST",
+        CUSTOMERS,
+        201,
     )
 
 
@@ -74,7 +78,12 @@ def test_a_retry_while_the_first_is_running_is_a_409(api_as, agent):
 def test_keys_belong_to_one_user(api_as, agent, manager):
     first = post(api_as(agent), CUSTOMERS, NEW_CUSTOMER, HTTP_IDEMPOTENCY_KEY="shared")
 
-    other = post(api_as(manager), CUSTOMERS, {**NEW_CUSTOMER, "email": "l2@example.test"}, HTTP_IDEMPOTENCY_KEY="shared")
+    other = post(
+        api_as(manager),
+        CUSTOMERS,
+        {**NEW_CUSTOMER, "email": "l2@example.test"},
+        HTTP_IDEMPOTENCY_KEY="shared",
+    )
 
     assert (first.status_code, other.status_code) == (201, 201)
     assert "Idempotent-Replayed" not in other
@@ -97,7 +106,12 @@ def test_a_reply_sent_twice_with_one_key_is_posted_once(api_as, agent, customer)
     client = api_as(agent)
 
     for _ in range(2):
-        post(client, f"/api/v1/cases/{case.pk}/messages", {"body": "On its way."}, HTTP_IDEMPOTENCY_KEY="reply-1")
+        post(
+            client,
+            f"/api/v1/cases/{case.pk}/messages",
+            {"body": "On its way."},
+            HTTP_IDEMPOTENCY_KEY="reply-1",
+        )
 
     assert Message.objects.filter(case=case).count() == 2  # the customer's first message and one reply
 
@@ -122,7 +136,9 @@ def test_an_expired_key_may_be_used_again(api_as, agent, settings):
     post(client, CUSTOMERS, NEW_CUSTOMER, HTTP_IDEMPOTENCY_KEY="k-6")
     IdempotencyRecord.objects.update(created_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
 
-    response = post(client, CUSTOMERS, {**NEW_CUSTOMER, "email": "l3@example.test"}, HTTP_IDEMPOTENCY_KEY="k-6")
+    response = post(
+        client, CUSTOMERS, {**NEW_CUSTOMER, "email": "l3@example.test"}, HTTP_IDEMPOTENCY_KEY="k-6"
+    )
 
     assert response.status_code == 201
     assert Customer.objects.count() == 2

@@ -54,7 +54,11 @@ def test_every_operation_documents_the_error_shape(openapi):
         for method, operation in operations.items():
             responses = operation["responses"]
             for status in ("400", "401", "403", "404", "409", "413", "422"):
-                assert responses[status]["content"]["application/json"]["schema"] == ERROR_REF, (method, path, status)
+                assert responses[status]["content"]["application/json"]["schema"] == ERROR_REF, (
+                    method,
+                    path,
+                    status,
+                )
             creates = method == "post" and (path.endswith("/messages") or "{" not in path)
             assert ("201" if creates else "200") in responses, (method, path)
 

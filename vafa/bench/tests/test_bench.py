@@ -9,23 +9,35 @@ from vafa.service.models import Case, CaseEvent, Message
 
 
 def test_names_carry_their_unit():
-    assert [unit_of(n) for n in ("api_case_list_ms", "api_case_create_per_s", "outcome_recompute_s")] == ["ms", "per_s", "s"]
+    assert [unit_of(n) for n in ("api_case_list_ms", "api_case_create_per_s", "outcome_recompute_s")] == [
+        "ms",
+        "per_s",
+        "s",
+    ]
     with pytest.raises(ValueError):
         unit_of("api_case_list")
 
 
 def test_results_file_replaces_same_name_and_database_and_keeps_others(tmp_path):
     path = tmp_path / "bench" / "results.json"
-    results_merge(path, [make_result("api_case_list_ms", 12.3456, database="sqlite", scale={"cases": 100000}),
-                         make_result("api_case_list_ms", 20, database="postgresql", scale={"cases": 100000}),
-                         make_result("kb_search_ms", 4, database="sqlite", scale={})])
+    results_merge(
+        path,
+        [
+            make_result("api_case_list_ms", 12.3456, database="sqlite", scale={"cases": 100000}),
+            make_result("api_case_list_ms", 20, database="postgresql", scale={"cases": 100000}),
+            make_result("kb_search_ms", 4, database="sqlite", scale={}),
+        ],
+    )
 
     results_merge(path, [make_result("api_case_list_ms", 10, database="sqlite", scale={"cases": 100000})])
 
     data = json.loads(path.read_text())
     rows = [(b["name"], b["database"], b["value"], b["unit"]) for b in data["benchmarks"]]
-    assert rows == [("api_case_list_ms", "postgresql", 20.0, "ms"), ("api_case_list_ms", "sqlite", 10.0, "ms"),
-                    ("kb_search_ms", "sqlite", 4.0, "ms")]
+    assert rows == [
+        ("api_case_list_ms", "postgresql", 20.0, "ms"),
+        ("api_case_list_ms", "sqlite", 10.0, "ms"),
+        ("kb_search_ms", "sqlite", 4.0, "ms"),
+    ]
     assert set(data["benchmarks"][0]) == {"name", "value", "unit", "database", "scale", "measured_at"}
 
 

@@ -17,10 +17,20 @@ def test_a_manager_creates_a_product(api_as, manager):
     category = CategoryFactory(code="phones", name="Phones")
     policy = WarrantyPolicyFactory(name="Two years", months=24)
 
-    response = post(api_as(manager), PRODUCTS, {
-        "sku": "X200", "name": "X200 phone", "names": {"fa": "گوشی X200"}, "category": "phones",
-        "price": "12500000.50", "currency": "irr", "warranty_policy_id": policy.pk, "maintenance_interval_days": 180,
-    })
+    response = post(
+        api_as(manager),
+        PRODUCTS,
+        {
+            "sku": "X200",
+            "name": "X200 phone",
+            "names": {"fa": "گوشی X200"},
+            "category": "phones",
+            "price": "12500000.50",
+            "currency": "irr",
+            "warranty_policy_id": policy.pk,
+            "maintenance_interval_days": 180,
+        },
+    )
 
     assert response.status_code == 201
     body = response.json()
@@ -96,11 +106,16 @@ def test_an_agent_cannot_update_a_product(api_as, agent):
 def test_a_manager_updates_a_product(api_as, manager):
     product = ProductFactory(sku="K1", price="10.00")
 
-    response = patch(api_as(manager), f"{PRODUCTS}/{product.pk}", {"price": 12, "is_active": False,
-                                                                   "category": None})
+    response = patch(
+        api_as(manager), f"{PRODUCTS}/{product.pk}", {"price": 12, "is_active": False, "category": None}
+    )
 
     assert response.status_code == 200
-    assert (response.json()["price"], response.json()["is_active"], response.json()["category"]) == ("12.00", False, None)
+    assert (response.json()["price"], response.json()["is_active"], response.json()["category"]) == (
+        "12.00",
+        False,
+        None,
+    )
     assert response.json()["sku"] == "K1"
 
 

@@ -25,7 +25,9 @@ class _UnreachableQueueTask:
 
 @pytest.fixture
 def broken_periodic():
-    jobs._PERIODIC["tests.edges.broken"] = jobs.Periodic("tests.edges.broken", dt.timedelta(minutes=5), _UnreachableQueueTask())
+    jobs._PERIODIC["tests.edges.broken"] = jobs.Periodic(
+        "tests.edges.broken", dt.timedelta(minutes=5), _UnreachableQueueTask()
+    )
     yield
     jobs._PERIODIC.pop("tests.edges.broken", None)
 
@@ -39,7 +41,12 @@ def test_a_periodic_job_that_cannot_be_enqueued_stays_due(db, broken_periodic):
 
 
 def test_twin_work_with_the_same_dedupe_key_returns_the_first(db, monkeypatch):
-    first = work_schedule("tests.edges.noop", {"n": 1}, dedupe_key="survey:case:7", due_at=timezone.now() + dt.timedelta(hours=1))
+    first = work_schedule(
+        "tests.edges.noop",
+        {"n": 1},
+        dedupe_key="survey:case:7",
+        due_at=timezone.now() + dt.timedelta(hours=1),
+    )
     # Another transaction created the row between our check and our insert:
     monkeypatch.setattr(PendingWork.objects, "filter", lambda **kw: PendingWork.objects.none())
 

@@ -19,11 +19,21 @@ ORGANISATIONS = "/api/v1/organisations"
 
 
 def test_an_agent_creates_a_customer(api_as, agent):
-    response = post(api_as(agent), CUSTOMERS, {
-        "name": "Reza Karimi", "email": "Reza@Example.test", "language": "fa", "phones": ["0912 123 4567"],
-        "tier": "gold", "time_zone": "Asia/Tehran", "external_source": "shop", "external_id": "C-77",
-        "consent_marketing": True,
-    })
+    response = post(
+        api_as(agent),
+        CUSTOMERS,
+        {
+            "name": "Reza Karimi",
+            "email": "Reza@Example.test",
+            "language": "fa",
+            "phones": ["0912 123 4567"],
+            "tier": "gold",
+            "time_zone": "Asia/Tehran",
+            "external_source": "shop",
+            "external_id": "C-77",
+            "consent_marketing": True,
+        },
+    )
 
     assert response.status_code == 201
     body = response.json()
@@ -41,14 +51,19 @@ def test_an_agent_creates_a_customer(api_as, agent):
 def test_a_customer_joins_an_organisation_on_creation(api_as, manager):
     organisation = OrganisationFactory(name="Acme")
 
-    response = post(api_as(manager), CUSTOMERS, {"name": "Ali", "email": "ali@acme.test", "language": "en",
-                                                 "organisation_id": organisation.pk})
+    response = post(
+        api_as(manager),
+        CUSTOMERS,
+        {"name": "Ali", "email": "ali@acme.test", "language": "en", "organisation_id": organisation.pk},
+    )
 
     assert response.json()["organisation"] == {"id": organisation.pk, "name": "Acme"}
 
 
 def test_a_taken_email_is_a_conflict(api_as, agent, customer):
-    response = post(english(api_as(agent)), CUSTOMERS, {"name": "Copy", "email": "sara@example.test", "language": "en"})
+    response = post(
+        english(api_as(agent)), CUSTOMERS, {"name": "Copy", "email": "sara@example.test", "language": "en"}
+    )
 
     assert response.status_code == 409
     assert error(response)["code"] == "duplicate_email"
@@ -72,8 +87,11 @@ def test_a_taken_email_is_a_conflict(api_as, agent, customer):
     ],
 )
 def test_creating_a_customer_refuses_invalid_fields(api_as, agent, fields, expected):
-    response = post(english(api_as(agent)), CUSTOMERS, {"name": "Nima", "email": "nima@example.test",
-                                                        "language": "en", **fields})
+    response = post(
+        english(api_as(agent)),
+        CUSTOMERS,
+        {"name": "Nima", "email": "nima@example.test", "language": "en", **fields},
+    )
 
     assert response.status_code == 422
     body = error(response)
@@ -86,7 +104,9 @@ def test_creating_a_customer_refuses_invalid_fields(api_as, agent, fields, expec
 
 
 def test_a_customer_cannot_create_customers(api_as, customer_user):
-    response = post(api_as(customer_user), CUSTOMERS, {"name": "Friend", "email": "f@example.test", "language": "en"})
+    response = post(
+        api_as(customer_user), CUSTOMERS, {"name": "Friend", "email": "f@example.test", "language": "en"}
+    )
 
     assert response.status_code == 403
     assert Customer.objects.count() == 1
@@ -134,9 +154,15 @@ def test_a_customer_lists_only_themselves(api_as, customer, customer_user, other
 
 
 def test_an_agent_updates_a_customer_and_adds_contacts(api_as, agent, customer):
-    response = patch(api_as(agent), f"{CUSTOMERS}/{customer.pk}", {
-        "name": "Sara A. Ahmadi", "emails": ["sara.work@example.test"], "tier": "vip",
-    })
+    response = patch(
+        api_as(agent),
+        f"{CUSTOMERS}/{customer.pk}",
+        {
+            "name": "Sara A. Ahmadi",
+            "emails": ["sara.work@example.test"],
+            "tier": "vip",
+        },
+    )
 
     assert response.status_code == 200
     assert response.json()["name"] == "Sara A. Ahmadi"
@@ -192,8 +218,9 @@ def test_customers_filter_by_name_prefix_language_tier_and_organisation(api_as, 
     CustomerFactory(name="Mark Brown", language="en", tier="gold", organisation=organisation)
     CustomerFactory(name="Anna Maryam", language="fa", tier="gold")
 
-    response = api_as(agent).get(CUSTOMERS, {"q": "mar", "language": "fa", "tier": "gold",
-                                             "organisation_id": organisation.pk})
+    response = api_as(agent).get(
+        CUSTOMERS, {"q": "mar", "language": "fa", "tier": "gold", "organisation_id": organisation.pk}
+    )
 
     assert [c["id"] for c in response.json()["items"]] == [wanted.pk]
 
@@ -279,7 +306,9 @@ def test_organisations_filter_by_name_prefix(api_as, agent):
     assert [o["id"] for o in response.json()["items"]] == [wanted.pk]
 
 
-def test_listing_organisations_runs_the_same_queries_for_any_page_size(api_as, agent, django_assert_num_queries):
+def test_listing_organisations_runs_the_same_queries_for_any_page_size(
+    api_as, agent, django_assert_num_queries
+):
     for _ in range(20):
         OrganisationFactory()
     client = api_as(agent)

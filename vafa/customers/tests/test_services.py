@@ -7,19 +7,34 @@ from vafa.customers.services import customer_create, customer_update, customer_u
 
 
 def test_customer_create_normalises_contacts(db, agent):
-    customer = customer_create(actor=agent, name="  Reza Karimi ", emails=["Reza@Example.TEST"],
-                               phones=["0912 345 6789", "+44 20 7946 0958"], language="fa", time_zone="Asia/Tehran")
+    customer = customer_create(
+        actor=agent,
+        name="  Reza Karimi ",
+        emails=["Reza@Example.TEST"],
+        phones=["0912 345 6789", "+44 20 7946 0958"],
+        language="fa",
+        time_zone="Asia/Tehran",
+    )
 
     assert customer.name == "Reza Karimi"
     assert list(customer.contact_points.values_list("kind", "value", "is_primary")) == [
-        ("email", "reza@example.test", True), ("phone", "+989123456789", True), ("phone", "+442079460958", False)]
+        ("email", "reza@example.test", True),
+        ("phone", "+989123456789", True),
+        ("phone", "+442079460958", False),
+    ]
     assert AuditLog.objects.get(action="customer.create").after["emails"] == ["reza@example.test"]
 
 
 @pytest.mark.parametrize(
     ("fields", "bad"),
-    [({"emails": ["not-an-email"]}, "emails"), ({"phones": ["12"]}, "phones"), ({"language": "xx"}, "language"),
-     ({"time_zone": "Mars/Olympus"}, "time_zone"), ({"tier": "diamond"}, "tier"), ({"name": " "}, "name")],
+    [
+        ({"emails": ["not-an-email"]}, "emails"),
+        ({"phones": ["12"]}, "phones"),
+        ({"language": "xx"}, "language"),
+        ({"time_zone": "Mars/Olympus"}, "time_zone"),
+        ({"tier": "diamond"}, "tier"),
+        ({"name": " "}, "name"),
+    ],
 )
 def test_customer_create_refuses_bad_fields(db, agent, fields, bad):
     values = {"name": "Someone", **fields}
@@ -41,15 +56,23 @@ def test_update_adds_contacts_and_audits_the_change(db, agent, customer):
     customer.refresh_from_db()
     assert customer.tier == "gold"
     assert set(customer.contact_points.filter(kind="email").values_list("value", flat=True)) == {
-        "sara@example.test", "sara.work@example.test"}
+        "sara@example.test",
+        "sara.work@example.test",
+    }
     audit = AuditLog.objects.get(action="customer.update")
-    assert (audit.before, audit.after) == ({"tier": "standard"}, {"tier": "gold", "emails_added": ["sara.work@example.test"], "phones_added": []})
+    assert (audit.before, audit.after) == (
+        {"tier": "standard"},
+        {"tier": "gold", "emails_added": ["sara.work@example.test"], "phones_added": []},
+    )
 
 
 def test_upsert_by_external_id(db, agent):
-    first, created = customer_upsert(actor=agent, external_source="shop", external_id="c-1", name="Ali", emails=["ali@example.test"])
-    second, created_again = customer_upsert(actor=agent, external_source="shop", external_id="c-1", name="Ali Rezaei",
-                                            emails=["ali@example.test"])
+    first, created = customer_upsert(
+        actor=agent, external_source="shop", external_id="c-1", name="Ali", emails=["ali@example.test"]
+    )
+    second, created_again = customer_upsert(
+        actor=agent, external_source="shop", external_id="c-1", name="Ali Rezaei", emails=["ali@example.test"]
+    )
 
     assert (created, created_again, first.pk == second.pk) == (True, False, True)
     assert Customer.objects.get().name == "Ali Rezaei"
@@ -66,7 +89,9 @@ def test_organisation_external_ids_are_unique_per_source(db, manager):
 def test_update_without_changes_writes_nothing(db, agent, customer):
     stamp = Customer.objects.get(pk=customer.pk).updated_at
 
-    customer_update(actor=agent, customer=customer, name="Sara Ahmadi", language="fa", emails=["sara@example.test"])
+    customer_update(
+        actor=agent, customer=customer, name="Sara Ahmadi", language="fa", emails=["sara@example.test"]
+    )
 
     assert Customer.objects.get(pk=customer.pk).updated_at == stamp
     assert AuditLog.objects.filter(action="customer.update").count() == 0

@@ -25,8 +25,16 @@ from vafa.service.selectors import case_list
 
 NOW = dt.datetime(2026, 3, 15, 10, 30, tzinfo=dt.UTC)
 CUSTOMERS, CASES = 120, 150
-UNIT_KINDS = [CaseKind.WARRANTY_CLAIM, CaseKind.REPAIR, CaseKind.RETURN, CaseKind.REPLACEMENT, CaseKind.REFUND,
-              CaseKind.INSTALLATION, CaseKind.MAINTENANCE, CaseKind.PROBLEM]
+UNIT_KINDS = [
+    CaseKind.WARRANTY_CLAIM,
+    CaseKind.REPAIR,
+    CaseKind.RETURN,
+    CaseKind.REPLACEMENT,
+    CaseKind.REFUND,
+    CaseKind.INSTALLATION,
+    CaseKind.MAINTENANCE,
+    CaseKind.PROBLEM,
+]
 
 
 @pytest.fixture(autouse=True)
@@ -43,9 +51,13 @@ def _snapshot() -> dict[str, list]:
     return {
         "customers": list(Customer.objects.order_by("id").values_list("name", "city", "created_at")),
         "emails": list(ContactPoint.objects.order_by("id").values_list("value", flat=True)),
-        "serials": list(Unit.objects.order_by("id").values_list("product__sku", "serial_number", "warranty_end")),
+        "serials": list(
+            Unit.objects.order_by("id").values_list("product__sku", "serial_number", "warranty_end")
+        ),
         "orders": list(Order.objects.order_by("id").values_list("number", "total_amount", "placed_at")),
-        "cases": list(Case.objects.order_by("number").values_list("number", "subject", "status", "created_at")),
+        "cases": list(
+            Case.objects.order_by("number").values_list("number", "subject", "status", "created_at")
+        ),
         "messages": list(Message.objects.order_by("id").values_list("body_text", flat=True)),
     }
 
@@ -76,7 +88,9 @@ def test_another_seed_builds_another_company(db):
 def test_cases_about_a_product_name_a_unit_the_customer_owns(demo):
     cases = Case.objects.filter(kind__in=UNIT_KINDS).select_related("unit")
 
-    assert {CaseKind.WARRANTY_CLAIM, CaseKind.REPAIR, CaseKind.RETURN} <= set(cases.values_list("kind", flat=True))
+    assert {CaseKind.WARRANTY_CLAIM, CaseKind.REPAIR, CaseKind.RETURN} <= set(
+        cases.values_list("kind", flat=True)
+    )
     for case in cases:
         assert case.unit is not None, case.number
         assert case.unit.owner_id == case.customer_id
@@ -96,7 +110,9 @@ def test_every_phone_is_valid_e164_and_every_email_unique_and_lower_case(demo):
         assert phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) == value
     assert len(emails) == len(set(emails))
     assert all(email == email.lower() for email in emails)
-    assert Customer.objects.exclude(contact_points__kind="email", contact_points__is_primary=True).count() == 0
+    assert (
+        Customer.objects.exclude(contact_points__kind="email", contact_points__is_primary=True).count() == 0
+    )
 
 
 def test_units_have_consistent_warranty_dates(demo):
@@ -119,7 +135,8 @@ def test_order_totals_are_the_sum_of_their_lines(demo):
         assert order.total_amount == sum(line.unit_price * line.quantity for line in order.lines.all())
     assert Order.objects.aggregate(Max("placed_at"))["placed_at__max"] < NOW
     serialised_quantity = (
-        OrderLine.objects.filter(product__is_serialised=True).exclude(order__status=Order.Status.CANCELLED)
+        OrderLine.objects.filter(product__is_serialised=True)
+        .exclude(order__status=Order.Status.CANCELLED)
         .aggregate(total=Sum("quantity"))["total"]
     )
     assert Unit.objects.count() == serialised_quantity

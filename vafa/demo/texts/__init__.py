@@ -18,10 +18,34 @@ from vafa.demo.texts import ar, en, fa, ru
 LANGUAGES: dict[str, ModuleType] = {"en": en, "fa": fa, "ar": ar, "ru": ru}
 
 _GENDERED = re.compile(r"\[([^|\]]+)\|([^\]]+)\]")
-_RU_MONTHS = ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября",
-              "ноября", "декабря"]
-_AR_MONTHS = ["يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر",
-              "نوفمبر", "ديسمبر"]
+_RU_MONTHS = [
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "ноября",
+    "декабря",
+]
+_AR_MONTHS = [
+    "يناير",
+    "فبراير",
+    "مارس",
+    "أبريل",
+    "مايو",
+    "يونيو",
+    "يوليو",
+    "أغسطس",
+    "سبتمبر",
+    "أكتوبر",
+    "نوفمبر",
+    "ديسمبر",
+]
 
 
 @lru_cache(maxsize=4096)
@@ -31,6 +55,7 @@ def fields_of(template: str) -> frozenset[str]:
 
 def usable(templates: list, available: set[str], index: int = 1) -> list:
     """Keep the templates whose placeholders can all be filled (index: which part of a tuple is the text)."""
+
     def text(item: object) -> str:
         return item if isinstance(item, str) else " ".join(item)  # type: ignore[arg-type]
 

@@ -43,8 +43,9 @@ class CustomerRefs:
         self.by_external_id = {c.external_id: c for c in by_external_id(Customer, source, external_ids)}
         self.by_email = {
             point.value: point.customer
-            for point in ContactPoint.objects.filter(kind=ContactPoint.Kind.EMAIL, value__in=set(emails))
-            .select_related("customer")
+            for point in ContactPoint.objects.filter(
+                kind=ContactPoint.Kind.EMAIL, value__in=set(emails)
+            ).select_related("customer")
         }
 
     def resolve(self, row: Row, external_id: str | None, email: str | None, prefix: str) -> Customer | None:
@@ -58,6 +59,8 @@ class CustomerRefs:
             row.error(f"{prefix}_email", _("No customer has this e-mail address."))
             return None
         if by_id is not None and by_email is not None and by_id.pk != by_email.pk:
-            row.error(f"{prefix}_email", _("This e-mail address belongs to another customer than the external id."))
+            row.error(
+                f"{prefix}_email", _("This e-mail address belongs to another customer than the external id.")
+            )
             return None
         return by_id or by_email

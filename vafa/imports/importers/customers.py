@@ -65,12 +65,19 @@ class CustomerImporter(Importer):
             if language.lower() in self.languages:
                 fields["language"] = language.lower()
             else:
-                row.error("language", _("Choose one of: %(choices)s.") % {"choices": ", ".join(sorted(self.languages))})
+                row.error(
+                    "language",
+                    _("Choose one of: %(choices)s.") % {"choices": ", ".join(sorted(self.languages))},
+                )
         if (time_zone := row.text("time_zone")) is not None:
             try:
                 zoneinfo.ZoneInfo(time_zone)
                 fields["time_zone"] = time_zone
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a directory, e.g. "America"
+            except (
+                zoneinfo.ZoneInfoNotFoundError,
+                ValueError,
+                OSError,
+            ):  # OSError: a directory, e.g. "America"
                 row.error("time_zone", _("Unknown time zone; use a name such as Asia/Tehran."))
         if (tier := row.text("tier")) is not None:
             if tier.lower() in Tier.values:
@@ -118,8 +125,12 @@ class CustomerImporter(Importer):
             ).values_list("value", "customer__external_source", "customer__external_id")
         }
         names = {record.organisation for _row, record in items if record.organisation}
-        known_ids = set(by_external_id(Organisation, self.source, names).values_list("external_id", flat=True))
-        named = Counter(Organisation.objects.filter(name__in=names - known_ids).values_list("name", flat=True))
+        known_ids = set(
+            by_external_id(Organisation, self.source, names).values_list("external_id", flat=True)
+        )
+        named = Counter(
+            Organisation.objects.filter(name__in=names - known_ids).values_list("name", flat=True)
+        )
         for row, record in items:
             first = self.seen.get(record.external_id)
             if first is not None:
@@ -130,14 +141,25 @@ class CustomerImporter(Importer):
             for email in record.emails:
                 earlier = self.seen_emails.get(email)
                 if earlier is not None:
-                    row.error("email", _("This e-mail address is also on row %(row)s.") % {"row": earlier[0]}, value=email)
+                    row.error(
+                        "email",
+                        _("This e-mail address is also on row %(row)s.") % {"row": earlier[0]},
+                        value=email,
+                    )
                     continue
                 self.seen_emails[email] = (row.line, record.external_id)
                 owner = owners.get(email)
                 if owner is not None and owner != (self.source, record.external_id):
                     row.error("email", _("This e-mail address belongs to another customer."), value=email)
-            if record.organisation and record.organisation not in known_ids and named[record.organisation] > 1:
-                row.error("organisation", _("Several organisations have this name; give the organisation's external id."))
+            if (
+                record.organisation
+                and record.organisation not in known_ids
+                and named[record.organisation] > 1
+            ):
+                row.error(
+                    "organisation",
+                    _("Several organisations have this name; give the organisation's external id."),
+                )
 
     def _organisations(self, names: set[str]) -> None:
         """Load the organisations a chunk names (by external id first, then by name) into the cache."""
@@ -146,7 +168,9 @@ class CustomerImporter(Importer):
             return
         for organisation in by_external_id(Organisation, self.source, wanted):
             self.organisations[organisation.external_id] = organisation
-        for organisation in Organisation.objects.filter(name__in=wanted - set(self.organisations)).order_by("id"):
+        for organisation in Organisation.objects.filter(name__in=wanted - set(self.organisations)).order_by(
+            "id"
+        ):
             self.organisations.setdefault(organisation.name, organisation)
 
     def _organisation(self, row: Row, name: str) -> Organisation:
@@ -180,12 +204,23 @@ class CustomerImporter(Importer):
                 if not self.dry_run:
                     with self.guard(row):
                         customer_create(
-                            actor=None, name=record.name, emails=record.emails, phones=record.phones,
-                            external_source=self.source, external_id=record.external_id, **fields,
+                            actor=None,
+                            name=record.name,
+                            emails=record.emails,
+                            phones=record.phones,
+                            external_source=self.source,
+                            external_id=record.external_id,
+                            **fields,
                         )
                 continue
-            changes = {name: value for name, value in fields.items() if name != "organisation" and getattr(customer, name) != value}
-            if "organisation" in fields and (fields["organisation"].pk is None or fields["organisation"].pk != customer.organisation_id):
+            changes = {
+                name: value
+                for name, value in fields.items()
+                if name != "organisation" and getattr(customer, name) != value
+            }
+            if "organisation" in fields and (
+                fields["organisation"].pk is None or fields["organisation"].pk != customer.organisation_id
+            ):
                 changes["organisation"] = fields["organisation"]
             if record.name != customer.name:
                 changes["name"] = record.name
@@ -198,4 +233,6 @@ class CustomerImporter(Importer):
             self.count("customers", "updated")
             if not self.dry_run:
                 with self.guard(row):
-                    customer_update(actor=None, customer=customer, emails=new_emails, phones=new_phones, **changes)
+                    customer_update(
+                        actor=None, customer=customer, emails=new_emails, phones=new_phones, **changes
+                    )

@@ -40,8 +40,14 @@ class _OrderInfo:
     readable: bool  # False: the header came from a row with unreadable cells
 
 
-_HEADER_COLUMNS = {"number": "order_number", "placed_at": "placed_at", "sales_channel": "sales_channel",
-                   "currency": "currency", "status": "status", "total_amount": "total_amount"}
+_HEADER_COLUMNS = {
+    "number": "order_number",
+    "placed_at": "placed_at",
+    "sales_channel": "sales_channel",
+    "currency": "currency",
+    "status": "status",
+    "total_amount": "total_amount",
+}
 
 
 class OrderImporter(Importer):
@@ -75,12 +81,17 @@ class OrderImporter(Importer):
     def parse(self, row: Row) -> OrderRecord:
         external_id = row.text("order_external_id", required=True, max_length=100)
         header: dict[str, Any] = {"number": row.text("order_number", max_length=64) or external_id}
-        header["placed_at"] = row.parse("placed_at", parse_datetime, required=True, jalali=self.options.jalali)
+        header["placed_at"] = row.parse(
+            "placed_at", parse_datetime, required=True, jalali=self.options.jalali
+        )
         if (channel := row.text("sales_channel")) is not None:
             if channel.lower() in SalesChannel.values:
                 header["sales_channel"] = channel.lower()
             else:
-                row.error("sales_channel", _("Choose one of: %(choices)s.") % {"choices": ", ".join(SalesChannel.values)})
+                row.error(
+                    "sales_channel",
+                    _("Choose one of: %(choices)s.") % {"choices": ", ".join(SalesChannel.values)},
+                )
         if (currency := row.text("currency")) is not None:
             if is_currency(currency.upper()):
                 header["currency"] = currency.upper()
@@ -90,7 +101,9 @@ class OrderImporter(Importer):
             if status.lower() in Order.Status.values:
                 header["status"] = status.lower()
             else:
-                row.error("status", _("Choose one of: %(choices)s.") % {"choices": ", ".join(Order.Status.values)})
+                row.error(
+                    "status", _("Choose one of: %(choices)s.") % {"choices": ", ".join(Order.Status.values)}
+                )
         total = row.parse("total_amount", parse_amount)
         if total is not None:
             header["total_amount"] = total
@@ -118,8 +131,16 @@ class OrderImporter(Importer):
                 row.error("serial_numbers", _("A serial number appears twice."))
             if any(len(serial) > 100 for serial in serials):
                 row.error("serial_numbers", _("A serial number has at most 100 characters."))
-        return OrderRecord(external_id or "", header, customer_external_id, customer_email, sku, quantity,
-                           unit_price, serials)
+        return OrderRecord(
+            external_id or "",
+            header,
+            customer_external_id,
+            customer_email,
+            sku,
+            quantity,
+            unit_price,
+            serials,
+        )
 
     def check(self, items: Items) -> None:
         refs = CustomerRefs(
@@ -138,24 +159,35 @@ class OrderImporter(Importer):
             for serial in record.serials:
                 first = self.serials.get((record.sku or "", serial))
                 if first is not None:
-                    row.error("serial_numbers", _("This serial number is also on row %(row)s.") % {"row": first}, value=serial)
+                    row.error(
+                        "serial_numbers",
+                        _("This serial number is also on row %(row)s.") % {"row": first},
+                        value=serial,
+                    )
                 self.serials.setdefault((record.sku or "", serial), row.line)
             if not record.external_id:
                 continue
             info = self.orders.get(record.external_id)
             if info is None:
-                self.orders[record.external_id] = _OrderInfo(row.line, row.line, header, record.sku is not None, readable)
+                self.orders[record.external_id] = _OrderInfo(
+                    row.line, row.line, header, record.sku is not None, readable
+                )
                 continue
             if not info.itemised or record.sku is None:
-                row.error("order_external_id", _("The same order is on row %(row)s; an order has either line rows "
-                                                  "or one total row.") % {"row": info.first_line})
+                row.error(
+                    "order_external_id",
+                    _("The same order is on row %(row)s; an order has either line rows or one total row.")
+                    % {"row": info.first_line},
+                )
                 continue
             if readable and not info.readable:
                 info.header, info.readable = header, True
             for name in sorted(set(header) | set(info.header)) if readable else ():
                 if header.get(name) != info.header.get(name):
                     column = _HEADER_COLUMNS.get(name, "customer_external_id")
-                    row.error(column, _("Differs from row %(row)s of the same order.") % {"row": info.first_line})
+                    row.error(
+                        column, _("Differs from row %(row)s of the same order.") % {"row": info.first_line}
+                    )
             info.last_line = row.line
 
     def apply(self, items: Items) -> None:
@@ -181,8 +213,12 @@ class OrderImporter(Importer):
             (r.customer_external_id for r in records if r.customer_external_id),
             (r.customer_email for r in records if r.customer_email),
         )
-        products = {p.sku: p for p in Product.objects.filter(sku__in={r.sku for r in records if r.sku})
-                    .select_related("warranty_policy")}
+        products = {
+            p.sku: p
+            for p in Product.objects.filter(sku__in={r.sku for r in records if r.sku}).select_related(
+                "warranty_policy"
+            )
+        }
         existing = {
             order.external_id: order
             for order in by_external_id(
@@ -214,12 +250,19 @@ class OrderImporter(Importer):
             raise ApplyFailed(row.errors)
         header = dict(first.header)
         lines = [
-            LineInput(product=products[r.sku], quantity=r.quantity, unit_price=r.unit_price or Decimal("0"),
-                      serial_numbers=r.serials)
-            for _row, r in group if r.sku is not None
+            LineInput(
+                product=products[r.sku],
+                quantity=r.quantity,
+                unit_price=r.unit_price or Decimal("0"),
+                serial_numbers=r.serials,
+            )
+            for _row, r in group
+            if r.sku is not None
         ]
         if lines and "total_amount" not in header:
-            header["total_amount"] = sum((line.quantity * Decimal(line.unit_price) for line in lines), Decimal("0.00"))
+            header["total_amount"] = sum(
+                (line.quantity * Decimal(line.unit_price) for line in lines), Decimal("0.00")
+            )
         order_line_ids = {line.pk for line in order.lines.all()} if order else set()
         for line in lines:
             for serial in line.serial_numbers:
@@ -232,19 +275,27 @@ class OrderImporter(Importer):
             self.count("orders", "created")
             if not self.dry_run:
                 with self.guard(row):
-                    order_create(actor=None, customer=customer, lines=lines, external_source=self.source,
-                                 external_id=first.external_id, **header)
+                    order_create(
+                        actor=None,
+                        customer=customer,
+                        lines=lines,
+                        external_source=self.source,
+                        external_id=first.external_id,
+                        **header,
+                    )
             return
         changes = {name: value for name, value in header.items() if getattr(order, name) != value}
         if order.customer_id != customer.pk:
             changes["customer"] = customer
-        same_lines = Counter((line.product_id, line.quantity, line.unit_price) for line in order.lines.all()) == Counter(
-            (line.product.pk, line.quantity, Decimal(line.unit_price)) for line in lines
-        )
+        same_lines = Counter(
+            (line.product_id, line.quantity, line.unit_price) for line in order.lines.all()
+        ) == Counter((line.product.pk, line.quantity, Decimal(line.unit_price)) for line in lines)
         same_units = all(
             (unit := units.get((line.product.pk, serial))) is not None
-            and unit.owner_id == customer.pk and unit.order_line_id in order_line_ids
-            for line in lines for serial in line.serial_numbers
+            and unit.owner_id == customer.pk
+            and unit.order_line_id in order_line_ids
+            for line in lines
+            for serial in line.serial_numbers
         )
         if not changes and (not lines or (same_lines and same_units)):
             self.count("orders", "unchanged")

@@ -111,9 +111,12 @@ class ProductImporter(Importer):
             if (covered := row.parse(column, parse_bool)) is not None:
                 covers[column] = covered
         if covers and policy_name is None and months is None and row.raw("warranty_months") == "":
-            row.error("warranty_months", _("Give warranty_months (or warranty_policy) with the cover columns."))
-        return ProductRecord(sku or "", name or "", names, category_code, category_name, policy_name, months,
-                             covers, fields)
+            row.error(
+                "warranty_months", _("Give warranty_months (or warranty_policy) with the cover columns.")
+            )
+        return ProductRecord(
+            sku or "", name or "", names, category_code, category_name, policy_name, months, covers, fields
+        )
 
     def check(self, items: Items) -> None:
         codes = {record.category_code for _row, record in items if record.category_code}
@@ -128,7 +131,10 @@ class ProductImporter(Importer):
             if record.category_code:
                 if record.category_name:
                     self.file_categories.add(record.category_code)
-                elif record.category_code not in known_codes and record.category_code not in self.file_categories:
+                elif (
+                    record.category_code not in known_codes
+                    and record.category_code not in self.file_categories
+                ):
                     row.error("category", _("No category has this code; add category_name to create it."))
             self._check_policy(row, record)
 
@@ -141,8 +147,10 @@ class ProductImporter(Importer):
         if auto_name in self.policies:
             return auto_name
         same_terms = [
-            policy for policy in self.policies.values()
-            if policy.pk is not None and policy.months == months
+            policy
+            for policy in self.policies.values()
+            if policy.pk is not None
+            and policy.months == months
             and all(getattr(policy, column) == covered for column, covered in covers.items())
         ]
         return min(same_terms, key=lambda policy: policy.pk).name if same_terms else auto_name
@@ -155,19 +163,30 @@ class ProductImporter(Importer):
         policy = self.policies.get(name)
         if policy is not None:
             if record.months is not None and policy.months != record.months:
-                row.error("warranty_months", _("The warranty policy %(name)s lasts %(months)s months.")
-                          % {"name": name, "months": policy.months})
-            for column, covered in (record.covers.items() if record.policy_name else covers.items()):
+                row.error(
+                    "warranty_months",
+                    _("The warranty policy %(name)s lasts %(months)s months.")
+                    % {"name": name, "months": policy.months},
+                )
+            for column, covered in record.covers.items() if record.policy_name else covers.items():
                 if getattr(policy, column) != covered:
-                    row.error(column, _("The warranty policy %(name)s has another cover; change the policy itself.")
-                              % {"name": name})
+                    row.error(
+                        column,
+                        _("The warranty policy %(name)s has another cover; change the policy itself.")
+                        % {"name": name},
+                    )
             return
         if record.months is None:
-            row.error("warranty_policy", _("No warranty policy has this name; add warranty_months to create it."))
+            row.error(
+                "warranty_policy", _("No warranty policy has this name; add warranty_months to create it.")
+            )
             return
         planned = self.file_policies.get(name)
         if planned is not None and planned[:2] != (record.months, covers):
-            row.error("warranty_policy", _("Row %(row)s defines this warranty policy differently.") % {"row": planned[2]})
+            row.error(
+                "warranty_policy",
+                _("Row %(row)s defines this warranty policy differently.") % {"row": planned[2]},
+            )
             return
         self.file_policies.setdefault(name, (record.months, covers, row.line))
 
@@ -196,14 +215,18 @@ class ProductImporter(Importer):
                 policy = WarrantyPolicy(name=name, months=record.months or 0, **covers)
             else:
                 with self.guard(row):
-                    policy = warranty_policy_create(actor=None, name=name, months=record.months or 0, **covers)
+                    policy = warranty_policy_create(
+                        actor=None, name=name, months=record.months or 0, **covers
+                    )
             self.policies[name] = policy
         return policy
 
     def apply(self, items: Items) -> None:
         skus = [record.sku for _row, record in items]
         existing = {p.sku: p for p in Product.objects.filter(sku__in=skus).select_related("category")}
-        codes = {record.category_code for _row, record in items if record.category_code} - set(self.categories)
+        codes = {record.category_code for _row, record in items if record.category_code} - set(
+            self.categories
+        )
         self.categories.update({c.code: c for c in Category.objects.filter(code__in=codes)})
         for row, record in items:
             fields = dict(record.fields)
@@ -217,7 +240,9 @@ class ProductImporter(Importer):
                 self.count("products", "created")
                 if not self.dry_run:
                     with self.guard(row):
-                        product_create(actor=None, sku=record.sku, name=record.name, names=record.names, **fields)
+                        product_create(
+                            actor=None, sku=record.sku, name=record.name, names=record.names, **fields
+                        )
                 continue
             changes: dict[str, Any] = {}
             for name, value in fields.items():

@@ -31,22 +31,36 @@ class UnitRecord:
 _UNIT_DATES = ("purchased_on", "delivered_on", "warranty_start", "warranty_end", "extended_warranty_end")
 
 
-def unit_target(product: Product, given: dict[str, Any], current: Unit | None) -> tuple[dict[str, Any], dict[str, str]]:
+def unit_target(
+    product: Product, given: dict[str, Any], current: Unit | None
+) -> tuple[dict[str, Any], dict[str, str]]:
     """The unit's values after an import row, with warranty dates filled from the product's policy.
 
     Follows the rules of `vafa.sales.services.unit_create`/`unit_update`, so that a row can be
     checked (and found unchanged) before anything is written; returns (values, errors by column).
     """
-    merged: dict[str, Any] = {name: getattr(current, name) for name in (*_UNIT_DATES, "owner_id", "order_line_id")} if current else {}
+    merged: dict[str, Any] = (
+        {name: getattr(current, name) for name in (*_UNIT_DATES, "owner_id", "order_line_id")}
+        if current
+        else {}
+    )
     merged.update(given)
     if "warranty_start" not in given and (current is None or current.warranty_start is None):
         merged["warranty_start"] = merged.get("delivered_on") or merged.get("purchased_on")
     policy = product.warranty_policy
-    if ("warranty_end" not in given and (current is None or current.warranty_end is None)
-            and merged.get("warranty_start") and policy is not None):
+    if (
+        "warranty_end" not in given
+        and (current is None or current.warranty_end is None)
+        and merged.get("warranty_start")
+        and policy is not None
+    ):
         merged["warranty_end"] = add_months(merged["warranty_start"], policy.months)
     errors: dict[str, str] = {}
-    start, end, extended = merged.get("warranty_start"), merged.get("warranty_end"), merged.get("extended_warranty_end")
+    start, end, extended = (
+        merged.get("warranty_start"),
+        merged.get("warranty_end"),
+        merged.get("extended_warranty_end"),
+    )
     if start and end and end < start:
         errors["warranty_end"] = _("The warranty must end after it starts.")
     if extended and (not end or extended < end):
@@ -85,19 +99,37 @@ class UnitImporter(Importer):
         for column in _UNIT_DATES:
             if (day := row.parse(column, parse_date, jalali=self.options.jalali)) is not None:
                 dates[column] = day
-        return UnitRecord(sku or "", serial or "", row.text("owner_external_id", max_length=100),
-                          email_cell(row, "owner_email"), row.text("order_external_id", max_length=100), dates)
+        return UnitRecord(
+            sku or "",
+            serial or "",
+            row.text("owner_external_id", max_length=100),
+            email_cell(row, "owner_email"),
+            row.text("order_external_id", max_length=100),
+            dates,
+        )
 
-    def _load(self, items: Items) -> tuple[CustomerRefs, dict[str, Product], dict[str, Order], dict[tuple[int, str], Unit]]:
+    def _load(
+        self, items: Items
+    ) -> tuple[CustomerRefs, dict[str, Product], dict[str, Order], dict[tuple[int, str], Unit]]:
         records = [record for _row, record in items]
-        refs = CustomerRefs(self.source, (r.owner_external_id for r in records if r.owner_external_id),
-                             (r.owner_email for r in records if r.owner_email))
-        products = {p.sku: p for p in Product.objects.filter(sku__in={r.sku for r in records})
-                    .select_related("warranty_policy")}
+        refs = CustomerRefs(
+            self.source,
+            (r.owner_external_id for r in records if r.owner_external_id),
+            (r.owner_email for r in records if r.owner_email),
+        )
+        products = {
+            p.sku: p
+            for p in Product.objects.filter(sku__in={r.sku for r in records}).select_related(
+                "warranty_policy"
+            )
+        }
         orders = {
             o.external_id: o
-            for o in by_external_id(Order, self.source, (r.order_external_id for r in records if r.order_external_id))
-            .select_related("customer").prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("id")))
+            for o in by_external_id(
+                Order, self.source, (r.order_external_id for r in records if r.order_external_id)
+            )
+            .select_related("customer")
+            .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("id")))
         }
         units = {
             (u.product_id, u.serial_number): u
@@ -107,8 +139,15 @@ class UnitImporter(Importer):
         }
         return refs, products, orders, units
 
-    def _values(self, row: Row, record: UnitRecord, refs: CustomerRefs, product: Product,
-                orders: dict[str, Order], current: Unit | None) -> dict[str, Any]:
+    def _values(
+        self,
+        row: Row,
+        record: UnitRecord,
+        refs: CustomerRefs,
+        product: Product,
+        orders: dict[str, Order],
+        current: Unit | None,
+    ) -> dict[str, Any]:
         """The fields the row gives (owner, order line, dates), with errors noted on the row."""
         given: dict[str, Any] = dict(record.dates)
         owner = None
@@ -116,7 +155,9 @@ class UnitImporter(Importer):
             owner = refs.resolve(row, record.owner_external_id, record.owner_email, "owner")
         if record.order_external_id:
             order = orders.get(record.order_external_id)
-            line = next((li for li in order.lines.all() if li.product_id == product.pk), None) if order else None
+            line = (
+                next((li for li in order.lines.all() if li.product_id == product.pk), None) if order else None
+            )
             if order is None:
                 row.error("order_external_id", _("No order has this external id."))
             elif line is None:
@@ -138,7 +179,9 @@ class UnitImporter(Importer):
             key = (record.sku, record.serial_number)
             first = self.seen.get(key)
             if first is not None:
-                row.error("serial_number", _("The same SKU and serial number are on row %(row)s.") % {"row": first})
+                row.error(
+                    "serial_number", _("The same SKU and serial number are on row %(row)s.") % {"row": first}
+                )
                 continue
             self.seen[key] = row.line
             product = products.get(record.sku)
@@ -164,7 +207,10 @@ class UnitImporter(Importer):
                         unit_create(actor=None, product=product, serial_number=record.serial_number, **given)
                 continue
             merged, _errors = unit_target(product, _as_ids(given), current)
-            if all(getattr(current, name) == merged.get(name) for name in (*_UNIT_DATES, "owner_id", "order_line_id")):
+            if all(
+                getattr(current, name) == merged.get(name)
+                for name in (*_UNIT_DATES, "owner_id", "order_line_id")
+            ):
                 self.count("units", "unchanged")
                 continue
             self.count("units", "updated")

@@ -26,14 +26,21 @@ def test_a_manager_records_an_order_with_lines_and_serials(api_as, manager, cust
     phone = ProductFactory(sku="X200", warranty_policy=WarrantyPolicyFactory(months=24))
     cable = ProductFactory(sku="CABLE", is_serialised=False)
 
-    response = post(api_as(manager), ORDERS, {
-        "customer_id": customer.pk, "number": "S-1001", "placed_at": "2026-03-01T10:00:00+03:30",
-        "currency": "IRR", "sales_channel": "store",
-        "lines": [
-            {"sku": "X200", "quantity": 2, "unit_price": "15000000", "serial_numbers": ["SN-A", "SN-B"]},
-            {"product_id": cable.pk, "quantity": 1, "unit_price": 250000},
-        ],
-    })
+    response = post(
+        api_as(manager),
+        ORDERS,
+        {
+            "customer_id": customer.pk,
+            "number": "S-1001",
+            "placed_at": "2026-03-01T10:00:00+03:30",
+            "currency": "IRR",
+            "sales_channel": "store",
+            "lines": [
+                {"sku": "X200", "quantity": 2, "unit_price": "15000000", "serial_numbers": ["SN-A", "SN-B"]},
+                {"product_id": cable.pk, "quantity": 1, "unit_price": 250000},
+            ],
+        },
+    )
 
     assert response.status_code == 201
     body = response.json()
@@ -42,26 +49,39 @@ def test_a_manager_records_an_order_with_lines_and_serials(api_as, manager, cust
     assert body["total_amount"] == "30250000.00"
     assert body["placed_at"] == "2026-03-01T06:30:00Z"
     assert [(line["product"]["sku"], line["quantity"], line["line_total"]) for line in body["lines"]] == [
-        ("X200", 2, "30000000.00"), ("CABLE", 1, "250000.00"),
+        ("X200", 2, "30000000.00"),
+        ("CABLE", 1, "250000.00"),
     ]
     units = Unit.objects.order_by("serial_number")
     assert [(u.serial_number, u.owner_id, u.product_id) for u in units] == [
-        ("SN-A", customer.pk, phone.pk), ("SN-B", customer.pk, phone.pk),
+        ("SN-A", customer.pk, phone.pk),
+        ("SN-B", customer.pk, phone.pk),
     ]
     assert units[0].warranty_end == dt.date(2028, 3, 1)
 
 
 def test_an_order_may_carry_only_its_total(api_as, admin_user, customer):
-    response = post(api_as(admin_user), ORDERS, {"customer_id": customer.pk, "number": "S-2",
-                                                 "placed_at": "2026-03-01T10:00:00Z", "total_amount": 99.5})
+    response = post(
+        api_as(admin_user),
+        ORDERS,
+        {
+            "customer_id": customer.pk,
+            "number": "S-2",
+            "placed_at": "2026-03-01T10:00:00Z",
+            "total_amount": 99.5,
+        },
+    )
 
     assert response.status_code == 201
     assert (response.json()["total_amount"], response.json()["lines"]) == ("99.50", [])
 
 
 def test_an_order_needs_lines_or_a_total(api_as, admin_user, customer):
-    response = post(api_as(admin_user), ORDERS, {"customer_id": customer.pk, "number": "S-3",
-                                                 "placed_at": "2026-03-01T10:00:00Z"})
+    response = post(
+        api_as(admin_user),
+        ORDERS,
+        {"customer_id": customer.pk, "number": "S-3", "placed_at": "2026-03-01T10:00:00Z"},
+    )
 
     assert response.status_code == 422
     assert list(error(response)["fields"]) == ["lines"]
@@ -79,8 +99,10 @@ def test_an_order_needs_lines_or_a_total(api_as, admin_user, customer):
         ({"lines": [{"unit_price": 1}]}, "lines.0.sku"),
         ({"lines": [{"sku": "K1", "quantity": 0, "unit_price": 1}]}, "lines.0.quantity"),
         ({"lines": [{"sku": "K1", "quantity": "2", "unit_price": 1}]}, "lines.0.quantity"),
-        ({"lines": [{"sku": "K1", "quantity": 1, "unit_price": 1, "serial_numbers": ["A", "B"]}]},
-         "lines.0.serial_numbers"),
+        (
+            {"lines": [{"sku": "K1", "quantity": 1, "unit_price": 1, "serial_numbers": ["A", "B"]}]},
+            "lines.0.serial_numbers",
+        ),
         ({"sales_channel": "fax"}, "sales_channel"),
         ({"currency": "ABCD"}, "currency"),
     ],
@@ -88,8 +110,17 @@ def test_an_order_needs_lines_or_a_total(api_as, admin_user, customer):
 def test_creating_an_order_refuses_invalid_fields(api_as, admin_user, customer, change, field):
     ProductFactory(sku="K1")
 
-    response = post(api_as(admin_user), ORDERS, {"customer_id": customer.pk, "number": "S-4",
-                                                 "placed_at": "2026-03-01T10:00:00Z", "total_amount": 1, **change})
+    response = post(
+        api_as(admin_user),
+        ORDERS,
+        {
+            "customer_id": customer.pk,
+            "number": "S-4",
+            "placed_at": "2026-03-01T10:00:00Z",
+            "total_amount": 1,
+            **change,
+        },
+    )
 
     assert response.status_code == 422
     assert list(error(response)["fields"]) == [field]
@@ -99,9 +130,16 @@ def test_creating_an_order_refuses_invalid_fields(api_as, admin_user, customer, 
 
 @pytest.mark.parametrize("who", ["agent", "customer_user"])
 def test_agents_and_customers_cannot_record_orders(request, api_as, who, customer):
-    response = post(api_as(request.getfixturevalue(who)), ORDERS, {
-        "customer_id": customer.pk, "number": "S-5", "placed_at": "2026-03-01T10:00:00Z", "total_amount": 1,
-    })
+    response = post(
+        api_as(request.getfixturevalue(who)),
+        ORDERS,
+        {
+            "customer_id": customer.pk,
+            "number": "S-5",
+            "placed_at": "2026-03-01T10:00:00Z",
+            "total_amount": 1,
+        },
+    )
 
     assert response.status_code == 403
     assert Order.objects.count() == 0
@@ -109,8 +147,12 @@ def test_agents_and_customers_cannot_record_orders(request, api_as, who, custome
 
 def test_the_same_idempotency_key_records_one_order(api_as, manager, customer):
     client = api_as(manager)
-    data = {"customer_id": customer.pk, "number": "S-6", "placed_at": "2026-03-01T10:00:00Z",
-            "lines": [{"sku": ProductFactory().sku, "unit_price": 10, "serial_numbers": ["SN-1"]}]}
+    data = {
+        "customer_id": customer.pk,
+        "number": "S-6",
+        "placed_at": "2026-03-01T10:00:00Z",
+        "lines": [{"sku": ProductFactory().sku, "unit_price": 10, "serial_numbers": ["SN-1"]}],
+    }
 
     first = post(client, ORDERS, data, HTTP_IDEMPOTENCY_KEY="order-S-6")
     retry = post(client, ORDERS, data, HTTP_IDEMPOTENCY_KEY="order-S-6")
@@ -128,10 +170,14 @@ def test_a_manager_updates_an_order(api_as, manager, customer):
     order = OrderFactory(customer=customer, number="S-7")
     line = OrderLineFactory(order=order, quantity=1, unit_price="10.00")
 
-    response = patch(api_as(manager), f"{ORDERS}/{order.pk}", {
-        "status": "cancelled",
-        "lines": [{"product_id": line.product_id, "quantity": 3, "unit_price": "10.00"}],
-    })
+    response = patch(
+        api_as(manager),
+        f"{ORDERS}/{order.pk}",
+        {
+            "status": "cancelled",
+            "lines": [{"product_id": line.product_id, "quantity": 3, "unit_price": "10.00"}],
+        },
+    )
 
     assert response.status_code == 200
     assert response.json()["status"] == "cancelled"
@@ -166,10 +212,14 @@ def test_orders_filter_by_customer_number_and_time(api_as, agent, customer, othe
     OrderFactory(customer=customer, number="N-2", placed_at=now - dt.timedelta(days=20))
     OrderFactory(customer=other_customer, number="N-1", placed_at=now - dt.timedelta(days=2))
 
-    response = api_as(agent).get(ORDERS, {
-        "customer_id": customer.pk, "placed_after": (now - dt.timedelta(days=5)).isoformat(),
-        "placed_before": now.isoformat(),
-    })
+    response = api_as(agent).get(
+        ORDERS,
+        {
+            "customer_id": customer.pk,
+            "placed_after": (now - dt.timedelta(days=5)).isoformat(),
+            "placed_before": now.isoformat(),
+        },
+    )
     by_number = api_as(agent).get(ORDERS, {"number": "N-1", "customer_id": customer.pk})
 
     assert [o["id"] for o in response.json()["items"]] == [wanted.pk]
@@ -197,8 +247,16 @@ def test_a_manager_records_a_unit_whose_warranty_follows_the_policy(api_as, mana
     ProductFactory(sku="X200", warranty_policy=WarrantyPolicyFactory(months=12))
     purchased = timezone.localdate() - dt.timedelta(days=10)
 
-    response = post(api_as(manager), UNITS, {"sku": "X200", "serial_number": "SN-9", "customer_id": customer.pk,
-                                             "purchased_on": purchased.isoformat()})
+    response = post(
+        api_as(manager),
+        UNITS,
+        {
+            "sku": "X200",
+            "serial_number": "SN-9",
+            "customer_id": customer.pk,
+            "purchased_on": purchased.isoformat(),
+        },
+    )
 
     assert response.status_code == 201
     body = response.json()
@@ -214,8 +272,16 @@ def test_a_manager_records_a_unit_whose_warranty_follows_the_policy(api_as, mana
 def test_a_unit_with_an_impossible_warranty_is_refused(api_as, manager):
     product = ProductFactory()
 
-    response = post(api_as(manager), UNITS, {"product_id": product.pk, "serial_number": "SN-1",
-                                             "warranty_start": "2026-05-01", "warranty_end": "2026-04-01"})
+    response = post(
+        api_as(manager),
+        UNITS,
+        {
+            "product_id": product.pk,
+            "serial_number": "SN-1",
+            "warranty_start": "2026-05-01",
+            "warranty_end": "2026-04-01",
+        },
+    )
 
     assert response.status_code == 422
     assert list(error(response)["fields"]) == ["warranty_end"]
@@ -235,7 +301,9 @@ def test_a_duplicate_serial_is_a_conflict(api_as, manager):
 def test_agents_and_customers_cannot_record_units(request, api_as, who):
     product = ProductFactory()
 
-    response = post(api_as(request.getfixturevalue(who)), UNITS, {"product_id": product.pk, "serial_number": "S"})
+    response = post(
+        api_as(request.getfixturevalue(who)), UNITS, {"product_id": product.pk, "serial_number": "S"}
+    )
 
     assert response.status_code == 403
     assert Unit.objects.count() == 0
@@ -248,7 +316,11 @@ def test_a_warranty_extension_through_patch(api_as, manager):
     response = patch(api_as(manager), f"{UNITS}/{unit.pk}", {"extended_warranty_end": extended.isoformat()})
 
     assert response.status_code == 200
-    assert response.json()["warranty"] == {"status": "extended", "ends_on": extended.isoformat(), "days_left": 100}
+    assert response.json()["warranty"] == {
+        "status": "extended",
+        "ends_on": extended.isoformat(),
+        "days_left": 100,
+    }
 
 
 def test_an_agent_cannot_change_a_unit(api_as, agent, other_customer):
@@ -272,10 +344,19 @@ def test_a_customer_sees_only_their_units(api_as, customer, customer_user):
 def test_units_filter_by_serial_owner_product_and_warranty(api_as, agent, customer):
     today = timezone.localdate()
     covered = UnitFactory(owner=customer, serial_number="A-1")
-    expired = UnitFactory(owner=customer, serial_number="A-2", warranty_start=today - dt.timedelta(days=800),
-                          warranty_end=today - dt.timedelta(days=400))
-    extended = UnitFactory(owner=customer, serial_number="A-3", warranty_start=today - dt.timedelta(days=800),
-                           warranty_end=today - dt.timedelta(days=400), extended_warranty_end=today)
+    expired = UnitFactory(
+        owner=customer,
+        serial_number="A-2",
+        warranty_start=today - dt.timedelta(days=800),
+        warranty_end=today - dt.timedelta(days=400),
+    )
+    extended = UnitFactory(
+        owner=customer,
+        serial_number="A-3",
+        warranty_start=today - dt.timedelta(days=800),
+        warranty_end=today - dt.timedelta(days=400),
+        extended_warranty_end=today,
+    )
     client = api_as(agent)
 
     def ids(**params):
@@ -291,10 +372,16 @@ def test_units_filter_by_serial_owner_product_and_warranty(api_as, agent, custom
 
 def test_units_of_an_order(api_as, manager, customer):
     product = ProductFactory(sku="X200")
-    order = post(api_as(manager), ORDERS, {
-        "customer_id": customer.pk, "number": "S-10", "placed_at": "2026-03-01T10:00:00Z",
-        "lines": [{"sku": "X200", "unit_price": 5, "quantity": 1, "serial_numbers": ["Z-1"]}],
-    }).json()
+    order = post(
+        api_as(manager),
+        ORDERS,
+        {
+            "customer_id": customer.pk,
+            "number": "S-10",
+            "placed_at": "2026-03-01T10:00:00Z",
+            "lines": [{"sku": "X200", "unit_price": 5, "quantity": 1, "serial_numbers": ["Z-1"]}],
+        },
+    ).json()
     UnitFactory(product=product, serial_number="Z-2")
 
     response = api_as(manager).get(UNITS, {"order_id": order["id"]})

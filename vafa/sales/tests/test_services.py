@@ -17,7 +17,9 @@ D = dt.date
 
 
 def test_warranty_status_on_each_side_of_its_dates(db):
-    unit = UnitFactory(warranty_start=D(2025, 1, 10), warranty_end=D(2026, 1, 10), extended_warranty_end=D(2027, 1, 10))
+    unit = UnitFactory(
+        warranty_start=D(2025, 1, 10), warranty_end=D(2026, 1, 10), extended_warranty_end=D(2027, 1, 10)
+    )
 
     assert unit_warranty_status(unit, D(2025, 6, 1)) == WarrantyInfo("in_warranty", D(2026, 1, 10), 223)
     assert unit_warranty_status(unit, D(2026, 1, 10)) == WarrantyInfo("in_warranty", D(2026, 1, 10), 0)
@@ -33,8 +35,14 @@ def test_warranty_status_without_warranty(db):
 def test_unit_create_takes_warranty_from_the_policy(db, manager, customer):
     product = ProductFactory(warranty_policy=WarrantyPolicyFactory(months=18))
 
-    unit = unit_create(actor=manager, product=product, serial_number=" SN-1 ", owner=customer,
-                       purchased_on=D(2025, 8, 31), delivered_on=D(2025, 9, 2))
+    unit = unit_create(
+        actor=manager,
+        product=product,
+        serial_number=" SN-1 ",
+        owner=customer,
+        purchased_on=D(2025, 8, 31),
+        delivered_on=D(2025, 9, 2),
+    )
 
     assert unit.serial_number == "SN-1"
     assert (unit.warranty_start, unit.warranty_end) == (D(2025, 9, 2), D(2027, 3, 2))
@@ -43,13 +51,21 @@ def test_unit_create_takes_warranty_from_the_policy(db, manager, customer):
 
 def test_unit_rules_refuse_bad_dates_and_duplicate_serials(db, manager, customer):
     product = ProductFactory()
-    unit_create(actor=manager, product=product, serial_number="SN-1", owner=customer, purchased_on=D(2025, 1, 1))
+    unit_create(
+        actor=manager, product=product, serial_number="SN-1", owner=customer, purchased_on=D(2025, 1, 1)
+    )
 
     with pytest.raises(Conflict):
         unit_create(actor=manager, product=product, serial_number="SN-1", owner=customer)
     with pytest.raises(ValidationFailed) as error:
-        unit_create(actor=manager, product=product, serial_number="SN-2", owner=customer,
-                    purchased_on=D(2025, 5, 1), delivered_on=D(2025, 4, 1))
+        unit_create(
+            actor=manager,
+            product=product,
+            serial_number="SN-2",
+            owner=customer,
+            purchased_on=D(2025, 5, 1),
+            delivered_on=D(2025, 4, 1),
+        )
     assert "delivered_on" in error.value.fields
     assert Unit.objects.count() == 1
 
@@ -74,14 +90,22 @@ def test_order_with_lines_totals_and_creates_units(db, manager, customer):
     cable = ProductFactory(is_serialised=False)
     placed = timezone.make_aware(dt.datetime(2026, 3, 1, 10, 0))
 
-    order = order_create(actor=manager, customer=customer, number="W-1001", placed_at=placed, currency="irr",
-                         lines=[LineInput(phone, 2, "15000000", ["IMEI-1", "IMEI-2"]), LineInput(cable, 3, "250000.5")])
+    order = order_create(
+        actor=manager,
+        customer=customer,
+        number="W-1001",
+        placed_at=placed,
+        currency="irr",
+        lines=[LineInput(phone, 2, "15000000", ["IMEI-1", "IMEI-2"]), LineInput(cable, 3, "250000.5")],
+    )
 
     assert order.total_amount == Decimal("30750001.50")  # 2 × 15,000,000 + 3 × 250,000.50
     assert order.currency == "IRR"
     units = Unit.objects.filter(owner=customer).order_by("serial_number")
     assert [(u.serial_number, u.purchased_on, u.order_line.product) for u in units] == [
-        ("IMEI-1", D(2026, 3, 1), phone), ("IMEI-2", D(2026, 3, 1), phone)]
+        ("IMEI-1", D(2026, 3, 1), phone),
+        ("IMEI-2", D(2026, 3, 1), phone),
+    ]
 
 
 def test_order_needs_lines_or_total_and_valid_values(db, manager, customer):
@@ -104,8 +128,12 @@ def test_order_needs_lines_or_total_and_valid_values(db, manager, customer):
 
 def test_order_upsert_is_idempotent(db, manager, customer):
     product = ProductFactory()
-    fields = {"customer": customer, "number": "S-1", "placed_at": timezone.now(),
-              "lines": [LineInput(product, 1, "100", ["SER-1"])]}
+    fields = {
+        "customer": customer,
+        "number": "S-1",
+        "placed_at": timezone.now(),
+        "lines": [LineInput(product, 1, "100", ["SER-1"])],
+    }
 
     first, created = order_upsert(actor=manager, external_source="shop", external_id="1", **fields)
     again, created_again = order_upsert(actor=manager, external_source="shop", external_id="1", **fields)
@@ -119,12 +147,21 @@ def test_order_upsert_is_idempotent(db, manager, customer):
 
 def test_order_update_gives_new_units_the_orders_new_owner_and_day(db, manager, customer, other_customer):
     product = ProductFactory()
-    order = order_create(actor=manager, customer=customer, number="S-9", total_amount="10",
-                         placed_at=timezone.make_aware(dt.datetime(2026, 1, 5, 9, 0)))
+    order = order_create(
+        actor=manager,
+        customer=customer,
+        number="S-9",
+        total_amount="10",
+        placed_at=timezone.make_aware(dt.datetime(2026, 1, 5, 9, 0)),
+    )
 
-    order_update(actor=manager, order=order, customer=other_customer,
-                 placed_at=timezone.make_aware(dt.datetime(2026, 2, 7, 9, 0)),
-                 lines=[LineInput(product, 1, "10", ["NEW-1"])])
+    order_update(
+        actor=manager,
+        order=order,
+        customer=other_customer,
+        placed_at=timezone.make_aware(dt.datetime(2026, 2, 7, 9, 0)),
+        lines=[LineInput(product, 1, "10", ["NEW-1"])],
+    )
 
     unit = Unit.objects.get(serial_number="NEW-1")
     assert (unit.owner, unit.purchased_on) == (other_customer, D(2026, 2, 7))
@@ -133,7 +170,9 @@ def test_order_update_gives_new_units_the_orders_new_owner_and_day(db, manager, 
 
 
 def test_order_update_without_changes_writes_nothing(db, manager, customer):
-    order = order_create(actor=manager, customer=customer, number="S-10", total_amount="10", placed_at=timezone.now())
+    order = order_create(
+        actor=manager, customer=customer, number="S-10", total_amount="10", placed_at=timezone.now()
+    )
     stamp = Order.objects.get(pk=order.pk).updated_at
 
     order_update(actor=manager, order=order, number="S-10", total_amount="10")

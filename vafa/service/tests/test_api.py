@@ -23,8 +23,13 @@ CASES = "/api/v1/cases"
 
 
 def _open(client, **fields):
-    data = {"subject": "Screen flickers", "body": "It flickers after the update.", "kind": "problem",
-            "channel": "portal", **fields}
+    data = {
+        "subject": "Screen flickers",
+        "body": "It flickers after the update.",
+        "kind": "problem",
+        "channel": "portal",
+        **fields,
+    }
     return post(client, CASES, data)
 
 
@@ -118,7 +123,10 @@ def test_staff_must_name_the_customer(api_as, agent):
         ({"channel": 5}, None),
         ({"priority": "asap"}, None),
         ({"unit_id": "seven"}, {"unit_id": ["Enter a whole number."]}),
-        ({"unit_id": 99999999999999999999}, {"unit_id": ["Ensure this value is less than or equal to 9223372036854775807."]}),
+        (
+            {"unit_id": 99999999999999999999},
+            {"unit_id": ["Ensure this value is less than or equal to 9223372036854775807."]},
+        ),
         ({"customer_id": 987654}, {"customer_id": ["No such customer."]}),
         ({"order_id": 987654}, {"order_id": ["No such order."]}),
         ({"team_id": 987654}, {"team_id": ["No such team."]}),
@@ -142,8 +150,11 @@ def test_opening_without_a_message_is_refused(api_as, agent, customer):
     response = post(api_as(agent), CASES, {"subject": "Hello", "customer_id": customer.pk})
 
     assert response.status_code == 422
-    assert error(response) == {"code": "validation_error", "message": "Write a message.",
-                               "fields": {"body": ["This field is required."]}}
+    assert error(response) == {
+        "code": "validation_error",
+        "message": "Write a message.",
+        "fields": {"body": ["This field is required."]},
+    }
     assert Case.objects.count() == 0
 
 
@@ -173,7 +184,9 @@ def test_opening_as_anonymous_is_a_401(client, customer):
 # --- attachments ----------------------------------------------------------------------------------
 
 
-def _attachment(content: bytes = b"%PDF-1.4 receipt", name: str = "receipt.pdf", kind: str = "application/pdf"):
+def _attachment(
+    content: bytes = b"%PDF-1.4 receipt", name: str = "receipt.pdf", kind: str = "application/pdf"
+):
     return {"filename": name, "content_type": kind, "content_base64": base64.b64encode(content).decode()}
 
 
@@ -182,15 +195,22 @@ def test_a_case_opens_with_base64_attachments(api_as, customer_user):
 
     assert response.status_code == 201
     attachment = Attachment.objects.get()
-    assert (attachment.filename, attachment.content_type, attachment.size) == ("receipt.pdf", "application/pdf", 16)
+    assert (attachment.filename, attachment.content_type, attachment.size) == (
+        "receipt.pdf",
+        "application/pdf",
+        16,
+    )
     assert attachment.file.read() == b"%PDF-1.4 receipt"
 
 
 def test_a_reply_carries_attachments_and_lists_them(api_as, agent, customer):
     case = make_case(customer)
 
-    response = post(api_as(agent), f"{CASES}/{case.pk}/messages",
-                    {"body": "Here is the manual.", "attachments": [_attachment(b"manual", "manual.txt", "text/plain")]})
+    response = post(
+        api_as(agent),
+        f"{CASES}/{case.pk}/messages",
+        {"body": "Here is the manual.", "attachments": [_attachment(b"manual", "manual.txt", "text/plain")]},
+    )
 
     assert response.status_code == 201
     [attachment] = response.json()["attachments"]
@@ -200,8 +220,10 @@ def test_a_reply_carries_attachments_and_lists_them(api_as, agent, customer):
 
 
 def test_bad_base64_is_a_422(api_as, customer_user):
-    response = _open(english(api_as(customer_user)), attachments=[{"filename": "a.txt", "content_type": "text/plain",
-                                                          "content_base64": "not base64!"}])
+    response = _open(
+        english(api_as(customer_user)),
+        attachments=[{"filename": "a.txt", "content_type": "text/plain", "content_base64": "not base64!"}],
+    )
 
     assert response.status_code == 422
     assert error(response)["fields"] == {"attachments.0.content_base64": ["This is not valid base64."]}
@@ -220,7 +242,9 @@ def test_an_oversize_attachment_is_refused(api_as, customer_user, settings):
 
 
 def test_an_executable_attachment_is_refused(api_as, customer_user):
-    response = _open(api_as(customer_user), attachments=[_attachment(b"MZ", "setup.exe", "application/octet-stream")])
+    response = _open(
+        api_as(customer_user), attachments=[_attachment(b"MZ", "setup.exe", "application/octet-stream")]
+    )
 
     assert response.status_code == 422
     assert error(response)["code"] == "attachment_type_not_allowed"
@@ -393,11 +417,16 @@ def test_an_unknown_status_filter_is_a_422(api_as, admin_user):
     assert list(error(response)["fields"]) == ["status.0"]
 
 
-def test_listing_cases_runs_the_same_queries_for_any_page_size(api_as, admin_user, customer, team, agent,
-                                                               django_assert_num_queries):
+def test_listing_cases_runs_the_same_queries_for_any_page_size(
+    api_as, admin_user, customer, team, agent, django_assert_num_queries
+):
     for index in range(20):
-        make_case(customer, team=team if index % 2 else None, assignee=agent if index % 3 else None,
-                  unit=UnitFactory(owner=customer))
+        make_case(
+            customer,
+            team=team if index % 2 else None,
+            assignee=agent if index % 3 else None,
+            unit=UnitFactory(owner=customer),
+        )
     client = api_as(admin_user)
     client.get(CASES)
 
@@ -420,8 +449,11 @@ def test_an_agents_case_list_query_count_does_not_grow(api_as, agent, customer, 
 
 def test_internal_notes_are_hidden_from_customers(api_as, agent, customer, customer_user):
     case = make_case(customer, actor=customer_user)
-    note = post(api_as(agent), f"{CASES}/{case.pk}/messages", {"body": "Customer is on the old firmware.",
-                                                                "internal": True})
+    note = post(
+        api_as(agent),
+        f"{CASES}/{case.pk}/messages",
+        {"body": "Customer is on the old firmware.", "internal": True},
+    )
     post(api_as(agent), f"{CASES}/{case.pk}/messages", {"body": "Please update the firmware."})
 
     as_customer = api_as(customer_user).get(f"{CASES}/{case.pk}/messages").json()["items"]
@@ -429,8 +461,10 @@ def test_internal_notes_are_hidden_from_customers(api_as, agent, customer, custo
 
     assert note.status_code == 201
     assert note.json()["internal"] is True
-    assert [m["body_text"] for m in as_customer] == ["Since yesterday it does not charge at all.",
-                                                     "Please update the firmware."]
+    assert [m["body_text"] for m in as_customer] == [
+        "Since yesterday it does not charge at all.",
+        "Please update the firmware.",
+    ]
     assert [m["internal"] for m in as_staff] == [False, True, False]
     assert [m["author_user_id"] for m in as_customer] == [None, None]
 
@@ -468,13 +502,17 @@ def test_a_customer_cannot_post_on_another_customers_case(api_as, other_customer
 def test_an_internal_note_cannot_change_the_status(api_as, agent, customer):
     case = make_case(customer)
 
-    response = post(api_as(agent), f"{CASES}/{case.pk}/messages", {"body": "x", "internal": True, "resolve": True})
+    response = post(
+        api_as(agent), f"{CASES}/{case.pk}/messages", {"body": "x", "internal": True, "resolve": True}
+    )
 
     assert response.status_code == 422
     assert case.messages.count() == 1
 
 
-def test_listing_messages_runs_the_same_queries_for_any_page_size(api_as, agent, customer, django_assert_num_queries):
+def test_listing_messages_runs_the_same_queries_for_any_page_size(
+    api_as, agent, customer, django_assert_num_queries
+):
     case = make_case(customer)
     for index in range(19):
         case_note(actor=agent, case=case, body=f"note {index}")
@@ -609,12 +647,17 @@ def test_customers_cannot_run_staff_actions_on_their_own_case(api_as, customer, 
     assert (case.status, case.priority, case.assignee_id) == ("new", "normal", None)
 
 
-@pytest.mark.parametrize("action", ["assign", "status", "resolve", "reopen", "priority", "close", "merge", "unit"])
+@pytest.mark.parametrize(
+    "action", ["assign", "status", "resolve", "reopen", "priority", "close", "merge", "unit"]
+)
 def test_actions_on_a_case_one_may_not_see_are_404(api_as, customer_user, other_customer, action):
     case = make_case(other_customer)
 
-    response = post(api_as(customer_user), f"{CASES}/{case.pk}/{action}", {"status": "open", "priority": "low",
-                                                                           "target_id": case.pk, "unit_id": None})
+    response = post(
+        api_as(customer_user),
+        f"{CASES}/{case.pk}/{action}",
+        {"status": "open", "priority": "low", "target_id": case.pk, "unit_id": None},
+    )
 
     assert response.status_code == 404
     case.refresh_from_db()
@@ -700,7 +743,11 @@ def test_linking_a_unit(api_as, agent, customer, other_customer):
     refused = post(client, f"{CASES}/{case.pk}/unit", {"unit_id": theirs.pk})
     unlinked = post(client, f"{CASES}/{case.pk}/unit", {"unit_id": None})
 
-    assert (linked.status_code, linked.json()["unit_id"], linked.json()["product_id"]) == (200, mine.pk, mine.product_id)
+    assert (linked.status_code, linked.json()["unit_id"], linked.json()["product_id"]) == (
+        200,
+        mine.pk,
+        mine.product_id,
+    )
     assert refused.status_code == 422
     assert error(refused)["code"] == "unit_not_customers"
     assert unlinked.json()["unit_id"] is None
@@ -748,8 +795,9 @@ def test_staff_read_the_timeline(api_as, agent, customer):
     assert events[1]["actor"] == {"id": agent.pk, "name": "Arash Agent"}
 
 
-def test_listing_events_runs_the_same_queries_for_any_page_size(api_as, admin_user, agent, customer,
-                                                                django_assert_num_queries):
+def test_listing_events_runs_the_same_queries_for_any_page_size(
+    api_as, admin_user, agent, customer, django_assert_num_queries
+):
     case = make_case(customer)
     for index in range(19):
         post(api_as(agent), f"{CASES}/{case.pk}/priority", {"priority": ["low", "high"][index % 2]})

@@ -7,7 +7,9 @@ from vafa.service.services import case_assign, case_note
 from vafa.service.tests.factories import make_case
 
 
-def test_agents_see_their_teams_unteamed_and_assigned_cases(db, manager, agent, other_agent, team, other_team, customer):
+def test_agents_see_their_teams_unteamed_and_assigned_cases(
+    db, manager, agent, other_agent, team, other_team, customer
+):
     mine = make_case(customer)
     case_assign(actor=manager, case=mine, team=team)
     theirs = make_case(customer)
@@ -74,12 +76,16 @@ def test_customers_never_see_internal_notes(db, agent, customer, customer_user):
 
 
 @pytest.mark.parametrize("rows", [3, 12])
-def test_case_list_query_count_does_not_grow_with_rows(db, manager, agent, customer, django_assert_num_queries, rows):
+def test_case_list_query_count_does_not_grow_with_rows(
+    db, manager, agent, customer, django_assert_num_queries, rows
+):
     for _ in range(rows):
         make_case(customer)
 
     with django_assert_num_queries(1):
-        seen = [(c.customer.name, c.team, c.assignee, c.unit, c.product) for c in case_list(viewer=manager)[:50]]
+        seen = [
+            (c.customer.name, c.team, c.assignee, c.unit, c.product) for c in case_list(viewer=manager)[:50]
+        ]
     assert len(seen) == rows
     with django_assert_num_queries(2):  # the agent's teams, then the cases
         seen = [(c.customer.name, c.team, c.assignee) for c in case_list(viewer=agent)[:50]]

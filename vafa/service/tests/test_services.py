@@ -18,7 +18,6 @@ from vafa.service.services import (
     case_link_unit,
     case_merge,
     case_note,
-    case_open,
     case_reopen,
     case_reply,
     case_resolve,
@@ -30,7 +29,9 @@ from vafa.service.tests.factories import make_case
 
 
 def kinds(case: Case) -> list[str]:
-    return list(CaseEvent.objects.filter(case=case).order_by("created_at", "id").values_list("kind", flat=True))
+    return list(
+        CaseEvent.objects.filter(case=case).order_by("created_at", "id").values_list("kind", flat=True)
+    )
 
 
 def test_case_open_numbers_cases_and_records_the_first_message(db, agent, customer):
@@ -43,7 +44,11 @@ def test_case_open_numbers_cases_and_records_the_first_message(db, agent, custom
     assert first.status == "new"
     assert first.language == "fa"
     message = first.messages.get()
-    assert (message.author_kind, message.author_customer, message.is_internal) == ("customer", customer, False)
+    assert (message.author_kind, message.author_customer, message.is_internal) == (
+        "customer",
+        customer,
+        False,
+    )
     assert message.body_text == "Since yesterday it does not charge at all."
     assert message.body_html == "<p>Since yesterday it does not charge at all.</p>"
     assert kinds(first) == ["opened"]
@@ -54,16 +59,30 @@ def test_case_open_numbers_cases_and_records_the_first_message(db, agent, custom
 
 def test_case_open_captures_warranty_status_of_the_unit(db, customer):
     today = timezone.localdate()
-    in_warranty = UnitFactory(owner=customer, warranty_start=today - dt.timedelta(days=10),
-                              warranty_end=today + dt.timedelta(days=20))
-    extended = UnitFactory(owner=customer, purchased_on=today - dt.timedelta(days=800),
-                           delivered_on=today - dt.timedelta(days=800), warranty_start=today - dt.timedelta(days=800),
-                           warranty_end=today - dt.timedelta(days=435), extended_warranty_end=today + dt.timedelta(days=5))
-    expired = UnitFactory(owner=customer, purchased_on=today - dt.timedelta(days=800),
-                          delivered_on=today - dt.timedelta(days=800), warranty_start=today - dt.timedelta(days=800),
-                          warranty_end=today - dt.timedelta(days=435))
+    in_warranty = UnitFactory(
+        owner=customer,
+        warranty_start=today - dt.timedelta(days=10),
+        warranty_end=today + dt.timedelta(days=20),
+    )
+    extended = UnitFactory(
+        owner=customer,
+        purchased_on=today - dt.timedelta(days=800),
+        delivered_on=today - dt.timedelta(days=800),
+        warranty_start=today - dt.timedelta(days=800),
+        warranty_end=today - dt.timedelta(days=435),
+        extended_warranty_end=today + dt.timedelta(days=5),
+    )
+    expired = UnitFactory(
+        owner=customer,
+        purchased_on=today - dt.timedelta(days=800),
+        delivered_on=today - dt.timedelta(days=800),
+        warranty_start=today - dt.timedelta(days=800),
+        warranty_end=today - dt.timedelta(days=435),
+    )
 
-    cases = [make_case(customer, unit=unit, kind="warranty_claim") for unit in (in_warranty, extended, expired)]
+    cases = [
+        make_case(customer, unit=unit, kind="warranty_claim") for unit in (in_warranty, extended, expired)
+    ]
 
     assert [c.warranty_status_at_open for c in cases] == ["in_warranty", "extended", "expired"]
     assert cases[0].product == in_warranty.product
@@ -92,7 +111,9 @@ def test_case_open_validates_fields(db, customer, field, value):
     assert Case.objects.count() == 0
 
 
-def test_customer_can_open_only_their_own_case_and_cannot_route_it(db, customer, customer_user, other_customer, team, agent):
+def test_customer_can_open_only_their_own_case_and_cannot_route_it(
+    db, customer, customer_user, other_customer, team, agent
+):
     own = make_case(customer, actor=customer_user, priority="urgent", team=team, assignee=agent)
 
     assert (own.priority, own.team, own.assignee) == ("normal", None, None)
@@ -167,12 +188,25 @@ def test_full_status_workflow(db, agent, customer):
     assert case.status == "closed"
     assert case.resolution_summary == "Sent a new charger"
     assert case.resolved_at is not None and case.closed_at is not None
-    assert kinds(case) == ["opened", "status_changed", "status_changed", "status_changed", "resolved", "closed"]
+    assert kinds(case) == [
+        "opened",
+        "status_changed",
+        "status_changed",
+        "status_changed",
+        "resolved",
+        "closed",
+    ]
 
 
 @pytest.mark.parametrize(
     ("start", "target"),
-    [("new", "closed"), ("open", "closed"), ("closed", "pending_customer"), ("resolved", "on_hold"), ("open", "new")],
+    [
+        ("new", "closed"),
+        ("open", "closed"),
+        ("closed", "pending_customer"),
+        ("resolved", "on_hold"),
+        ("open", "new"),
+    ],
 )
 def test_forbidden_transitions_are_refused_and_change_nothing(db, agent, customer, start, target):
     case = make_case(customer)
@@ -315,7 +349,9 @@ def test_link_unit_sets_product_and_refuses_foreign_units(db, agent, customer, o
 def test_attachments_are_stored_by_hash_and_limited(db, settings, agent, customer):
     settings.VAFA_ATTACHMENT_MAX_BYTES = 1000
     case = make_case(customer)
-    photo = AttachmentInput(filename="../../photo.jpg", content_type="image/jpeg", content=b"\xff\xd8jpegdata")
+    photo = AttachmentInput(
+        filename="../../photo.jpg", content_type="image/jpeg", content=b"\xff\xd8jpegdata"
+    )
 
     message = case_reply(actor=agent, case=case, body="See photo", attachments=[photo, photo])
 
@@ -339,8 +375,11 @@ def test_attachments_are_stored_by_hash_and_limited(db, settings, agent, custome
 def test_html_bodies_are_sanitised(db, agent, customer):
     case = make_case(customer)
 
-    message = case_reply(actor=agent, case=case,
-                         body_html='<p onclick="x()">Hi <script>alert(1)</script><a href="javascript:evil()">x</a></p>')
+    message = case_reply(
+        actor=agent,
+        case=case,
+        body_html='<p onclick="x()">Hi <script>alert(1)</script><a href="javascript:evil()">x</a></p>',
+    )
 
     assert "script" not in message.body_html
     assert "onclick" not in message.body_html

@@ -29,8 +29,11 @@ class Command(BaseCommand):
         create = actions.add_parser("create", help="Create a token and print it (on the last line).")
         whom = create.add_mutually_exclusive_group(required=True)
         whom.add_argument("--user", metavar="EMAIL", help="A staff user's e-mail address.")
-        whom.add_argument("--customer", metavar="EMAIL",
-                          help="A customer's e-mail address; their portal account is created if needed.")
+        whom.add_argument(
+            "--customer",
+            metavar="EMAIL",
+            help="A customer's e-mail address; their portal account is created if needed.",
+        )
         create.add_argument("--name", default="", help="What the token is for, e.g. the integration's name.")
         listing = actions.add_parser("list", help="List tokens.")
         listing.add_argument("--user", metavar="EMAIL", help="Only the tokens of this user.")
@@ -44,7 +47,11 @@ class Command(BaseCommand):
     def handle_create(self, options: dict[str, Any]) -> None:
         try:
             with transaction.atomic():
-                user = self._staff_user(options["user"]) if options["user"] else self._customer_account(options["customer"])
+                user = (
+                    self._staff_user(options["user"])
+                    if options["user"]
+                    else self._customer_account(options["customer"])
+                )
                 issued = token_create(actor=None, user=user, name=options["name"])
         except VafaError as exc:
             raise CommandError(str(exc.message)) from exc
@@ -80,7 +87,9 @@ class Command(BaseCommand):
         if options["user"]:
             owner = user_by_email(options["user"])
             if owner is None:
-                raise CommandError(_("No user has the e-mail address %(email)s.") % {"email": options["user"]})
+                raise CommandError(
+                    _("No user has the e-mail address %(email)s.") % {"email": options["user"]}
+                )
         tokens = token_list(user=owner)
         columns = (_("prefix"), _("name"), _("user"), _("created"), _("last used"), _("revoked"))
         rows = [
@@ -95,9 +104,15 @@ class Command(BaseCommand):
             for token in tokens.iterator(chunk_size=500)
         ]
         widths = [max([len(str(column)), *(len(row[i]) for row in rows)]) for i, column in enumerate(columns)]
-        self.stdout.write("  ".join(str(column).ljust(width) for column, width in zip(columns, widths, strict=True)).rstrip())
+        self.stdout.write(
+            "  ".join(
+                str(column).ljust(width) for column, width in zip(columns, widths, strict=True)
+            ).rstrip()
+        )
         for row in rows:
-            self.stdout.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+            self.stdout.write(
+                "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+            )
         if not rows:
             self.stdout.write(_("No tokens."))
 
@@ -109,7 +124,9 @@ class Command(BaseCommand):
             self.stdout.write(_("Token %(prefix)s was already revoked.") % {"prefix": token.prefix})
             return
         token_revoke(actor=None, token=token)
-        self.stdout.write(_("Token %(prefix)s of %(user)s is revoked.") % {"prefix": token.prefix, "user": token.user.email})
+        self.stdout.write(
+            _("Token %(prefix)s of %(user)s is revoked.") % {"prefix": token.prefix, "user": token.user.email}
+        )
 
 
 def _when(value: Any) -> str:

@@ -16,8 +16,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--database", choices=["sqlite", "postgresql", "all"], default="all")
-        parser.add_argument("--quick", action="store_true", help="Smaller scale and shorter runs, for a smoke test.")
-        parser.add_argument("--output", default=None, help="Results file (default: VAR_DIR/bench/results.json).")
+        parser.add_argument(
+            "--quick", action="store_true", help="Smaller scale and shorter runs, for a smoke test."
+        )
+        parser.add_argument(
+            "--output", default=None, help="Results file (default: VAR_DIR/bench/results.json)."
+        )
 
     def handle(self, *args, database: str, quick: bool, output: str | None, **options):
         var_dir = Path(settings.VAR_DIR)
@@ -32,7 +36,9 @@ class Command(BaseCommand):
             try:
                 target = make_target(var_dir)
             except Exception as exc:  # a missing PostgreSQL must fail the run, loudly
-                raise CommandError(f"Cannot prepare the {make_target.__name__} bench database: {exc}") from exc
+                raise CommandError(
+                    f"Cannot prepare the {make_target.__name__} bench database: {exc}"
+                ) from exc
             measured.extend(run_foundation(target, quick=quick, log=self.stdout.write))
         results_merge(path, measured)
         for result in measured:

@@ -17,4 +17,3 @@ class Command(BaseCommand):
         seeded = seed_fn(customers=customers, cases=cases, seed_value=seed)
         self.stderr.write(f"customers={seeded.customers} cases={seeded.cases}")
         self.stdout.write(seeded.token)
-

@@ -21,8 +21,14 @@ def _exists(path: str) -> bool:
 
 def banner_text(host: str, port: int) -> str:
     base = f"http://{host}:{port}"
-    pages = [("Home", "/"), ("Admin", "/admin/"), ("API docs", "/api/docs"), ("Health", "/healthz"),
-             ("Agent desk", "/desk/"), ("Customer portal", "/portal/")]
+    pages = [
+        ("Home", "/"),
+        ("Admin", "/admin/"),
+        ("API docs", "/api/docs"),
+        ("Health", "/healthz"),
+        ("Agent desk", "/desk/"),
+        ("Customer portal", "/portal/"),
+    ]
     lines = ["", "Vafa demo company", "=================", ""]
     lines += [f"  {label:<16} {base}{path}" for label, path in pages if _exists(path)]
     lines += ["", "  Logins (e-mail / password)"]
@@ -35,14 +41,19 @@ class Command(BaseCommand):
     help = "Load the demo company (customers, orders, units, cases in four languages) and start Vafa."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--no-serve", action="store_true", help="Load the data, print the logins and stop.")
+        parser.add_argument(
+            "--no-serve", action="store_true", help="Load the data, print the logins and stop."
+        )
         parser.add_argument("--seed", type=int, default=42, help="Same seed, same company (default 42).")
         parser.add_argument("--customers", type=int, default=2000, help="How many customers (default 2000).")
         parser.add_argument("--cases", type=int, default=3000, help="How many cases (default 3000).")
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--reset", action="store_true",
-                            help="Empty every Vafa table first, then load the demo again. Deletes all data.")
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Empty every Vafa table first, then load the demo again. Deletes all data.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         def log(line: str) -> None:
@@ -56,11 +67,16 @@ class Command(BaseCommand):
                 builder.reset_vafa_tables()
                 self._load(options, log)
         elif builder.demo_loaded():
-            self.stdout.write(self.style.WARNING(
-                "The demo company is already loaded; nothing to do (use --reset to rebuild it)."))
+            self.stdout.write(
+                self.style.WARNING(
+                    "The demo company is already loaded; nothing to do (use --reset to rebuild it)."
+                )
+            )
         elif builder.business_data_exists():
-            raise CommandError("This database already holds users or customers that are not the demo's. "
-                               "Use an empty database, or --reset to delete everything and load the demo.")
+            raise CommandError(
+                "This database already holds users or customers that are not the demo's. "
+                "Use an empty database, or --reset to delete everything and load the demo."
+            )
         else:
             self._load(options, log)
 
@@ -72,14 +88,18 @@ class Command(BaseCommand):
         try:
             from vafa.core.stack import run_stack
         except ImportError as exc:
-            raise CommandError("The server stack (vafa.core.stack) is not available; run with --no-serve.") from exc
+            raise CommandError(
+                "The server stack (vafa.core.stack) is not available; run with --no-serve."
+            ) from exc
         code = run_stack(host=options["host"], port=options["port"], banner=banner)
         if code:
             raise SystemExit(code)
 
     def _load(self, options: dict[str, Any], log: Any) -> None:
         self.stdout.write(f"Loading the demo company (seed {options['seed']})…")
-        counts = builder.build_demo(seed=options["seed"], customers=options["customers"], cases=options["cases"],
-                                    log=log)
-        self.stdout.write(self.style.SUCCESS(
-            "Demo data: " + ", ".join(f"{count} {name}" for name, count in counts.items())))
+        counts = builder.build_demo(
+            seed=options["seed"], customers=options["customers"], cases=options["cases"], log=log
+        )
+        self.stdout.write(
+            self.style.SUCCESS("Demo data: " + ", ".join(f"{count} {name}" for name, count in counts.items()))
+        )

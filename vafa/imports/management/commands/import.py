@@ -20,7 +20,7 @@ def _delimiter(value: str) -> str:
     if value.lower() in ("\\t", "tab"):
         return "\t"
     if len(value) != 1:
-        raise CommandError(_("The delimiter is one character (or \"tab\")."))
+        raise CommandError(_('The delimiter is one character (or "tab").'))
     return value
 
 
@@ -33,18 +33,36 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("kind", choices=sorted(IMPORTERS), help="What the file holds.")
         parser.add_argument("file", type=Path, help="The CSV file, with a header row.")
-        parser.add_argument("--dry-run", action="store_true",
-                            help="Check the file and show what would change, without writing anything.")
-        parser.add_argument("--report", type=Path, default=None,
-                            help="Where to write the error report (default: FILE.report.csv).")
-        parser.add_argument("--source", default="",
-                            help="The system the external ids come from, e.g. the shop's name (default: none).")
-        parser.add_argument("--delimiter", default=",", help="Column separator: one character, or \"tab\" (default: ,).")
-        parser.add_argument("--encoding", default="utf-8-sig",
-                            help="The file's text encoding, e.g. windows-1256 (default: utf-8-sig, which also reads "
-                                 "UTF-8 without a BOM).")
-        parser.add_argument("--jalali", action="store_true",
-                            help="Read dates in the Jalali (Persian) calendar, e.g. 1403/05/12.")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Check the file and show what would change, without writing anything.",
+        )
+        parser.add_argument(
+            "--report",
+            type=Path,
+            default=None,
+            help="Where to write the error report (default: FILE.report.csv).",
+        )
+        parser.add_argument(
+            "--source",
+            default="",
+            help="The system the external ids come from, e.g. the shop's name (default: none).",
+        )
+        parser.add_argument(
+            "--delimiter", default=",", help='Column separator: one character, or "tab" (default: ,).'
+        )
+        parser.add_argument(
+            "--encoding",
+            default="utf-8-sig",
+            help="The file's text encoding, e.g. windows-1256 (default: utf-8-sig, which also reads "
+            "UTF-8 without a BOM).",
+        )
+        parser.add_argument(
+            "--jalali",
+            action="store_true",
+            help="Read dates in the Jalali (Persian) calendar, e.g. 1403/05/12.",
+        )
         parser.add_argument("--no-progress", action="store_true", help="Show no progress bar.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -60,7 +78,9 @@ class Command(BaseCommand):
         )
         try:
             result = run_import(
-                importer, path, report_path=options["report"],
+                importer,
+                path,
+                report_path=options["report"],
                 progress=None if options["no_progress"] else self.stderr,
             )
         except ImportAborted as exc:
