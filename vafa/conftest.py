@@ -34,12 +34,12 @@ def _media_in_tmp(settings, tmp_path):
 
 @pytest.fixture
 def admin_user(db) -> User:
-    return UserFactory(email="admin@staff.vafa.test", role=Role.ADMIN, full_name="Ada Admin")
+    return UserFactory.create(email="admin@staff.vafa.test", role=Role.ADMIN, full_name="Ada Admin")
 
 
 @pytest.fixture
 def manager(db) -> User:
-    return UserFactory(email="manager@staff.vafa.test", role=Role.MANAGER, full_name="Mina Manager")
+    return UserFactory.create(email="manager@staff.vafa.test", role=Role.MANAGER, full_name="Mina Manager")
 
 
 @pytest.fixture
@@ -54,14 +54,14 @@ def other_team(db):
 
 @pytest.fixture
 def agent(db, team) -> User:
-    user = UserFactory(email="agent@staff.vafa.test", role=Role.AGENT, full_name="Arash Agent")
+    user = UserFactory.create(email="agent@staff.vafa.test", role=Role.AGENT, full_name="Arash Agent")
     team.members.add(user)
     return user
 
 
 @pytest.fixture
 def other_agent(db, other_team) -> User:
-    user = UserFactory(email="agent2@staff.vafa.test", role=Role.AGENT, full_name="Olga Agent")
+    user = UserFactory.create(email="agent2@staff.vafa.test", role=Role.AGENT, full_name="Olga Agent")
     other_team.members.add(user)
     return user
 

@@ -75,7 +75,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: list[str] = []  # type: ignore[misc]  # Django declares it a ClassVar
 
     class Meta:
         verbose_name = _("user")
@@ -106,7 +106,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_customer(self) -> bool:
         return self.role == Role.CUSTOMER
 
-    def has_perm(self, perm: str, obj: object = None) -> bool:
+    def has_perm(self, perm: str, obj: models.Model | None = None) -> bool:
         if not self.is_active:
             return False
         if self.role == Role.ADMIN:

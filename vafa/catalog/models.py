@@ -118,4 +118,4 @@ class Product(ExternalRefModel, TimeStampedModel):
     def effective_return_window_days(self) -> int:
         if self.return_window_days is not None:
             return self.return_window_days
-        return self.category.return_window_days if self.category_id else 0
+        return self.category.return_window_days if self.category is not None else 0

@@ -291,7 +291,7 @@ def _unit_values(product: Product, values: dict[str, Any], current: Unit | None 
     if not start_given:
         merged["warranty_start"] = merged.get("delivered_on") or merged.get("purchased_on")
     end_given = "warranty_end" in values or (current is not None and current.warranty_end is not None)
-    if not end_given and merged.get("warranty_start") and product.warranty_policy_id:
+    if not end_given and merged.get("warranty_start") and product.warranty_policy is not None:
         merged["warranty_end"] = add_months(merged["warranty_start"], product.warranty_policy.months)
     errors: dict[str, list[Any]] = {}
     start, end, extended = (

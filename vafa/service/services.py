@@ -168,7 +168,7 @@ def _require_customer_of(actor: User | None, case: Case) -> None:
 
 
 def _require_not_merged(case: Case) -> None:
-    if case.merged_into_id is not None:
+    if case.merged_into is not None:
         raise Conflict(
             _("This case was merged into %(reference)s.") % {"reference": case.merged_into.reference},
             code=CaseError.CASE_MERGED,

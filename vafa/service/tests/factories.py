@@ -15,4 +15,4 @@ def make_case(customer: Customer | None = None, *, actor: Any = None, **fields: 
     fields.setdefault("body", "Since yesterday it does not charge at all.")
     fields.setdefault("kind", "problem")
     fields.setdefault("channel", "email")
-    return case_open(actor=actor, customer=customer or CustomerFactory(), **fields)
+    return case_open(actor=actor, customer=customer or CustomerFactory.create(), **fields)
