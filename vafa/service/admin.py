@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from vafa.core.admin_mixins import ReadOnlyAdmin
 from vafa.core.context import via
@@ -73,7 +74,7 @@ class CaseAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def _apply(self, request, queryset, service, label):
+    def _apply(self, request, queryset, service, done_message):
         done = 0
         with via("admin"):
             for case in queryset:
@@ -82,19 +83,34 @@ class CaseAdmin(admin.ModelAdmin):
                     done += 1
                 except VafaError as error:
                     self.message_user(request, f"{case.reference}: {error.message}", messages.WARNING)
-        self.message_user(request, _("%(count)d cases %(label)s.") % {"count": done, "label": label})
+        self.message_user(request, done_message(done) % {"count": done})
 
     @admin.action(description=_("Resolve the selected cases"))
     def resolve(self, request, queryset):
-        self._apply(request, queryset, case_resolve, _("resolved"))
+        self._apply(
+            request,
+            queryset,
+            case_resolve,
+            lambda n: ngettext("%(count)d case resolved.", "%(count)d cases resolved.", n),
+        )
 
     @admin.action(description=_("Close the selected cases"))
     def close(self, request, queryset):
-        self._apply(request, queryset, case_close, _("closed"))
+        self._apply(
+            request,
+            queryset,
+            case_close,
+            lambda n: ngettext("%(count)d case closed.", "%(count)d cases closed.", n),
+        )
 
     @admin.action(description=_("Reopen the selected cases"))
     def reopen(self, request, queryset):
-        self._apply(request, queryset, case_reopen, _("reopened"))
+        self._apply(
+            request,
+            queryset,
+            case_reopen,
+            lambda n: ngettext("%(count)d case reopened.", "%(count)d cases reopened.", n),
+        )
 
 
 @admin.register(Message)

@@ -71,3 +71,19 @@ def test_audit_log_is_read_only_and_users_are_admins_only(db, client, admin_user
     assert client.get(reverse("admin:accounts_user_add")).status_code == 403
     client.force_login(agent)
     assert client.get(reverse("admin:index")).status_code == 302
+
+
+@pytest.mark.parametrize(("language", "expected"), [("en", "2 cases resolved."), ("ru", "Решено 2 обращения.")])
+def test_admin_action_reports_counts_with_plural_forms(db, client, admin_user, customer, language, expected):
+    cases = [make_case(customer), make_case(customer)]
+    admin_user.language = language
+    admin_user.save(update_fields=["language"])
+    client.force_login(admin_user)
+
+    response = client.post(
+        reverse("admin:service_case_changelist"),
+        {"action": "resolve", "_selected_action": [c.pk for c in cases]},
+        follow=True,
+    )
+
+    assert expected in [str(m) for m in response.context["messages"]]
