@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
-from vafa.accounts.models import Role, User
+from vafa.accounts.models import User
+from vafa.accounts.permissions import require_manager, require_staff  # noqa: F401 - re-exported for the routers
 from vafa.accounts.services import token_authenticate
 from vafa.api.errors import ApiErrorCode
 from vafa.core.errors import Forbidden
@@ -77,15 +78,3 @@ AUTH = [bearer_auth, session_auth]
 def viewer(request: HttpRequest) -> User:
     """The authenticated user of an API request."""
     return request.auth  # type: ignore[attr-defined, no-any-return]
-
-
-def require_manager(user: User) -> None:
-    """Refuse unless the user runs the business (admin or manager)."""
-    if user.role not in (Role.ADMIN, Role.MANAGER):
-        raise Forbidden(_("Only administrators and managers can do this."))
-
-
-def require_staff(user: User) -> None:
-    """Refuse unless the user works for the company (admin, manager or agent)."""
-    if not user.is_company_staff:
-        raise Forbidden(_("Only the company's staff can do this."), code="staff_only")

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vafa.accounts.audit import audit_record, changed, snapshot
 from vafa.accounts.models import User
+from vafa.accounts.permissions import require_manager
 from vafa.catalog.models import Category, Product, WarrantyPolicy
 from vafa.core.errors import Conflict, ValidationFailed
 from vafa.core.money import is_currency, to_amount
@@ -68,6 +69,7 @@ def category_upsert(
     return_window_days: int | None = None,
 ) -> Category:
     """Create or rename the category with `code`."""
+    require_manager(actor)
     category, created = Category.objects.get_or_create(
         code=code, defaults={"name": name, "names": names or {}}
     )
@@ -97,6 +99,7 @@ def category_upsert(
 @transaction.atomic
 def warranty_policy_create(*, actor: User | None, name: str, months: int, **fields: Any) -> WarrantyPolicy:
     """Create a warranty policy: its length in months and what it covers."""
+    require_manager(actor)
     if months < 0:
         raise ValidationFailed(
             _("Some fields are not valid."), fields={"months": [_("Enter zero or more months.")]}
@@ -116,6 +119,7 @@ def warranty_policy_create(*, actor: User | None, name: str, months: int, **fiel
 @transaction.atomic
 def product_create(*, actor: User | None, sku: str, name: str, **fields: Any) -> Product:
     """Add a product to the catalogue."""
+    require_manager(actor)
     unknown = set(fields) - set(PRODUCT_FIELDS)
     if unknown:
         raise TypeError(f"Unknown product fields: {sorted(unknown)}")
@@ -135,6 +139,7 @@ def product_create(*, actor: User | None, sku: str, name: str, **fields: Any) ->
 @transaction.atomic
 def product_update(*, actor: User | None, product: Product, **fields: Any) -> Product:
     """Change a product's details or policies."""
+    require_manager(actor)
     unknown = set(fields) - set(PRODUCT_FIELDS)
     if unknown:
         raise TypeError(f"Unknown product fields: {sorted(unknown)}")

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vafa.accounts.audit import audit_record, changed, snapshot
 from vafa.accounts.models import User
+from vafa.accounts.permissions import require_manager, require_staff
 from vafa.core.errors import Conflict, ValidationFailed
 from vafa.customers.contacts import normalize_email, normalize_phone
 from vafa.customers.models import ContactPoint, Customer, Organisation, Tier
@@ -153,6 +154,7 @@ def customer_create(
     **fields: Any,
 ) -> Customer:
     """Create a customer with their e-mail addresses and phone numbers (normalised to E.164)."""
+    require_staff(actor)
     unknown = set(fields) - set(CUSTOMER_FIELDS)
     if unknown:
         raise TypeError(f"Unknown customer fields: {sorted(unknown)}")
@@ -193,6 +195,7 @@ def customer_update(
     **fields: Any,
 ) -> Customer:
     """Change a customer's details; e-mails and phones given are added to the ones they have."""
+    require_staff(actor)
     unknown = set(fields) - set(CUSTOMER_FIELDS)
     if unknown:
         raise TypeError(f"Unknown customer fields: {sorted(unknown)}")
@@ -265,6 +268,7 @@ def _check_organisation_fields(values: dict[str, Any]) -> None:
 @transaction.atomic
 def organisation_create(*, actor: User | None, name: str, **fields: Any) -> Organisation:
     """Create a business customer (organisation)."""
+    require_manager(actor)
     unknown = set(fields) - set(ORGANISATION_FIELDS)
     if unknown:
         raise TypeError(f"Unknown organisation fields: {sorted(unknown)}")
@@ -294,6 +298,7 @@ def organisation_create(*, actor: User | None, name: str, **fields: Any) -> Orga
 @transaction.atomic
 def organisation_update(*, actor: User | None, organisation: Organisation, **fields: Any) -> Organisation:
     """Change an organisation's details, including whether members see each other's requests."""
+    require_manager(actor)
     unknown = set(fields) - set(ORGANISATION_FIELDS)
     if unknown:
         raise TypeError(f"Unknown organisation fields: {sorted(unknown)}")

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vafa.accounts.audit import audit_record, changed, snapshot
 from vafa.accounts.models import User
+from vafa.accounts.permissions import require_manager
 from vafa.catalog.models import Product
 from vafa.core.dates import add_months
 from vafa.core.errors import Conflict, ValidationFailed
@@ -152,6 +153,7 @@ def order_create(
     external_id: str = "",
 ) -> Order:
     """Record a purchase: itemised lines (serials become units) or only its total."""
+    require_manager(actor)
     values = _check_order_fields(
         {
             "number": number,
@@ -206,6 +208,7 @@ def order_update(
     **fields: Any,
 ) -> Order:
     """Change an order's details; lines given replace the order's lines when they differ."""
+    require_manager(actor)
     unknown = set(fields) - set(ORDER_FIELDS)
     if unknown:
         raise TypeError(f"Unknown order fields: {sorted(unknown)}")
@@ -316,6 +319,7 @@ def _unit_values(product: Product, values: dict[str, Any], current: Unit | None 
 @transaction.atomic
 def unit_create(*, actor: User | None, product: Product, serial_number: str, **fields: Any) -> Unit:
     """Record a serial-numbered unit; its warranty follows the product's policy unless dates are given."""
+    require_manager(actor)
     unknown = set(fields) - set(UNIT_FIELDS)
     if unknown:
         raise TypeError(f"Unknown unit fields: {sorted(unknown)}")
@@ -333,6 +337,7 @@ def unit_create(*, actor: User | None, product: Product, serial_number: str, **f
 @transaction.atomic
 def unit_update(*, actor: User | None, unit: Unit, **fields: Any) -> Unit:
     """Change a unit's owner or dates (a warranty extension moves `extended_warranty_end`)."""
+    require_manager(actor)
     unknown = set(fields) - set(UNIT_FIELDS) - {"product", "serial_number"}
     if unknown:
         raise TypeError(f"Unknown unit fields: {sorted(unknown)}")

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vafa.accounts.audit import audit_record, changed, snapshot
 from vafa.accounts.models import Team, User
+from vafa.accounts.permissions import require_staff
 from vafa.catalog.models import Product
 from vafa.core.errors import Conflict, Forbidden, VafaError, ValidationFailed
 from vafa.core.models import Counter
@@ -146,11 +147,6 @@ def _next_case_number() -> int:
 def _lock(case: Case) -> Case:
     """Re-read the case under a row lock, so two agents' changes never overwrite each other."""
     return Case.objects.select_for_update().get(pk=case.pk)
-
-
-def _require_staff(actor: User | None) -> None:
-    if actor is not None and not actor.is_company_staff:
-        raise Forbidden(_("Only the company's staff can do this."), code=CaseError.STAFF_ONLY)
 
 
 def _require_customer_of(actor: User | None, case: Case) -> None:
@@ -401,7 +397,7 @@ def case_reply(
     resolution_summary: str = "",
 ) -> Message:
     """Send a public reply from an agent; the first one marks the first response."""
-    _require_staff(actor)
+    require_staff(actor)
     html, text = _check_body(body, body_html)
     _validate_attachments(attachments)
     case = _lock(case)
@@ -513,7 +509,7 @@ def case_note(
     attachments: Sequence[AttachmentInput] = (),
 ) -> Message:
     """Add an internal note that only staff see."""
-    _require_staff(actor)
+    require_staff(actor)
     html, text = _check_body(body, body_html)
     _validate_attachments(attachments)
     case = _lock(case)
@@ -565,7 +561,7 @@ def case_assign(
     team: Team | None = _UNSET,
 ) -> Case:
     """Give the case to an agent and/or a team (None clears); records assignment and transfer."""
-    _require_staff(actor)
+    require_staff(actor)
     case = _lock(case)
     _require_not_merged(case)
     if case.status == CaseStatus.CLOSED:
@@ -596,7 +592,7 @@ def case_assign(
 @transaction.atomic
 def case_set_priority(*, actor: User | None, case: Case, priority: str) -> Case:
     """Change how urgent the case is."""
-    _require_staff(actor)
+    require_staff(actor)
     if priority not in Priority.values:
         raise ValidationFailed(
             _("Some fields are not valid."),
@@ -627,7 +623,7 @@ def case_update(
     *, actor: User | None, case: Case, subject: str | None = None, kind: str | None = None
 ) -> Case:
     """Correct the subject or the kind of a case."""
-    _require_staff(actor)
+    require_staff(actor)
     errors: dict[str, list[Any]] = {}
     if subject is not None and not subject.strip():
         errors["subject"] = [_("Enter a subject.")]
@@ -660,7 +656,7 @@ def case_update(
 @transaction.atomic
 def case_link_unit(*, actor: User | None, case: Case, unit: Unit | None) -> Case:
     """Link the case to one of the customer's units (or unlink it); the product follows the unit."""
-    _require_staff(actor)
+    require_staff(actor)
     case = _lock(case)
     _require_not_merged(case)
     if unit is not None and unit.owner_id != case.customer_id:
@@ -697,7 +693,7 @@ def case_link_unit(*, actor: User | None, case: Case, unit: Unit | None) -> Case
 @transaction.atomic
 def case_set_status(*, actor: User | None, case: Case, status: str, summary: str = "") -> Case:
     """Move the case to `status` if the workflow allows it (resolve, close and reopen included)."""
-    _require_staff(actor)
+    require_staff(actor)
     if status not in CaseStatus.values:
         raise ValidationFailed(
             _("Some fields are not valid."),
@@ -733,7 +729,7 @@ def case_set_status(*, actor: User | None, case: Case, status: str, summary: str
 @transaction.atomic
 def case_resolve(*, actor: User | None, case: Case, summary: str = "") -> Case:
     """Mark the case resolved, with what was done."""
-    _require_staff(actor)
+    require_staff(actor)
     case = _lock(case)
     _require_not_merged(case)
     if CaseStatus.RESOLVED not in TRANSITIONS[case.status]:
@@ -759,7 +755,7 @@ def case_resolve(*, actor: User | None, case: Case, summary: str = "") -> Case:
 @transaction.atomic
 def case_close(*, actor: User | None, case: Case) -> Case:
     """Close a resolved case for good; a later message opens a new one."""
-    _require_staff(actor)
+    require_staff(actor)
     case = _lock(case)
     if case.status != CaseStatus.RESOLVED:
         raise _refuse_transition(case, CaseStatus.CLOSED)
@@ -816,7 +812,7 @@ def case_reopen(*, actor: User | None, case: Case, reason: str = "") -> Case:
 @transaction.atomic
 def case_merge(*, actor: User | None, source: Case, target: Case) -> Case:
     """Merge `source` into `target`: its messages move over and it closes, pointing at the target."""
-    _require_staff(actor)
+    require_staff(actor)
     if source.pk == target.pk:
         raise ValidationFailed(_("A case cannot be merged into itself."), code=CaseError.MERGE_SELF)
     # Lock in id order so two opposite merges cannot deadlock.

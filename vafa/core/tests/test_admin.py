@@ -73,7 +73,9 @@ def test_audit_log_is_read_only_and_users_are_admins_only(db, client, admin_user
     assert client.get(reverse("admin:index")).status_code == 302
 
 
-@pytest.mark.parametrize(("language", "expected"), [("en", "2 cases resolved."), ("ru", "Решено 2 обращения.")])
+@pytest.mark.parametrize(
+    ("language", "expected"), [("en", "2 cases resolved."), ("ru", "Решено 2 обращения.")]
+)
 def test_admin_action_reports_counts_with_plural_forms(db, client, admin_user, customer, language, expected):
     cases = [make_case(customer), make_case(customer)]
     admin_user.language = language
