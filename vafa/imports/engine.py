@@ -11,6 +11,7 @@ import codecs
 import csv
 import re
 import time
+from abc import ABC, abstractmethod
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -144,7 +145,7 @@ class Column:
     aliases: tuple[str, ...] = ()
 
 
-class Importer:
+class Importer(ABC):
     """One kind of file: its columns, how a row is read and checked, and which services apply it."""
 
     kind = ""
@@ -158,22 +159,25 @@ class Importer:
         self.dry_run = options.dry_run
         self.stats: dict[str, Counter[str]] = defaultdict(Counter)
 
+    @abstractmethod
     def parse(self, row: Row) -> Any:
         """Read the row's cells into a record; note errors on the row."""
-        raise NotImplementedError
 
     def check(self, items: list[tuple[Row, Any]]) -> None:
         """Check a chunk of parsed rows against the database and the earlier rows of the file.
 
         A record may be partial (a cell that could not be read is None): check what is there.
+        An optional hook: by default nothing beyond `parse` is checked.
         """
+        return None
 
+    @abstractmethod
     def apply(self, items: list[tuple[Row, Any]]) -> None:
         """Write a chunk of rows through the services (or only count them in a dry run)."""
-        raise NotImplementedError
 
     def finish(self) -> None:
-        """Apply whatever is still buffered once the file has been read."""
+        """Apply whatever is still buffered once the file has been read (an optional hook)."""
+        return None
 
     def count(self, entity: str, outcome: str, number: int = 1) -> None:
         self.stats[entity][outcome] += number

@@ -17,7 +17,9 @@ def test_agents_cannot_change_the_catalogue_sales_or_organisations(db, agent, cu
     product = ProductFactory()
     refused = [
         lambda: product_create(actor=agent, sku="X-1", name="Phone"),
-        lambda: order_create(actor=agent, customer=customer, number="N-1", placed_at=timezone.now(), total_amount="1"),
+        lambda: order_create(
+            actor=agent, customer=customer, number="N-1", placed_at=timezone.now(), total_amount="1"
+        ),
         lambda: unit_create(actor=agent, product=product, serial_number="S-1", owner=customer),
         lambda: organisation_create(actor=agent, name="Acme"),
     ]

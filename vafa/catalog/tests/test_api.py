@@ -69,7 +69,7 @@ def test_a_duplicate_sku_is_a_conflict(api_as, admin_user):
         ({"price": "-1"}, "price"),
         ({"price": "1.234"}, "price"),
         ({"price": "NaN"}, "price"),
-        ({"currency": "XXXX"}, "currency"),
+        ({"currency": "ABCD"}, "currency"),
         ({"currency": "ZZZ"}, "currency"),
         ({"category": "nope"}, "category"),
         ({"warranty_policy_id": 987654}, "warranty_policy_id"),
