@@ -112,7 +112,11 @@ def token_authenticate(raw: str) -> User | None:
     parts = raw.strip().split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         return None
-    token = ApiToken.objects.select_related("user", "user__customer").filter(prefix=parts[1]).first()
+    token = (
+        ApiToken.objects.select_related("user", "user__customer__organisation")
+        .filter(prefix=parts[1])
+        .first()
+    )
     if token is None or not token.is_active or not token.user.is_active:
         return None
     if not secrets.compare_digest(token.token_hash, _hash_token(parts[2])):

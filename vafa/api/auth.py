@@ -17,6 +17,7 @@ from vafa.accounts.permissions import require_manager, require_staff  # noqa: F4
 from vafa.accounts.services import token_authenticate
 from vafa.api.errors import ApiErrorCode
 from vafa.core.errors import Forbidden
+from vafa.core.i18n import language_codes
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
@@ -33,7 +34,7 @@ def _speak_users_language(request: HttpRequest, user: User) -> None:
         timezone.deactivate()
     if request.headers.get("Accept-Language") or request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME):
         return
-    if user.language in {code for code, _name in settings.LANGUAGES}:
+    if user.language in language_codes():
         translation.activate(user.language)
         request.LANGUAGE_CODE = user.language
 

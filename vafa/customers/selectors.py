@@ -10,6 +10,14 @@ from vafa.core.errors import NotFound
 from vafa.customers.models import ContactPoint, Customer, Organisation
 
 
+def shared_organisation_id(viewer: User) -> int | None:
+    """The organisation whose records a customer account sees too: theirs, if it shares with members."""
+    customer = viewer.customer if viewer.customer_id is not None else None
+    if customer is None or customer.organisation is None or not customer.organisation.share_with_members:
+        return None
+    return customer.organisation_id
+
+
 def customer_scope(viewer: User, *, customer_field: str, organisation_field: str | None = None) -> Q:
     """A filter limiting records to what `viewer` may see by their customer link.
 
@@ -22,12 +30,10 @@ def customer_scope(viewer: User, *, customer_field: str, organisation_field: str
     if not viewer.is_active or viewer.customer_id is None:
         return Q(pk__in=[])
     scope = Q(**{f"{customer_field}_id": viewer.customer_id})
-    customer = viewer.customer
-    if customer is not None and customer.organisation_id is not None:
-        shares = Organisation.objects.filter(pk=customer.organisation_id, share_with_members=True).exists()
-        if shares:
-            org_path = organisation_field or f"{customer_field}__organisation"
-            scope |= Q(**{f"{org_path}_id": customer.organisation_id})
+    organisation_id = shared_organisation_id(viewer)
+    if organisation_id is not None:
+        org_path = organisation_field or f"{customer_field}__organisation"
+        scope |= Q(**{f"{org_path}_id": organisation_id})
     return scope
 
 
@@ -40,19 +46,14 @@ def customer_list(*, viewer: User) -> QuerySet[Customer]:
     if viewer.is_company_staff and viewer.is_active:
         queryset = Customer.objects.all()
     elif viewer.is_active and viewer.customer_id is not None:
-        queryset = Customer.objects.filter(Q(pk=viewer.customer_id) | _org_members_q(viewer))
+        organisation_id = shared_organisation_id(viewer)
+        scope = Q(pk=viewer.customer_id)
+        if organisation_id is not None:
+            scope |= Q(organisation_id=organisation_id)
+        queryset = Customer.objects.filter(scope)
     else:
         queryset = Customer.objects.none()
     return queryset.select_related("organisation").prefetch_related(_contacts_prefetch())
-
-
-def _org_members_q(viewer: User) -> Q:
-    customer = viewer.customer
-    if customer is None or customer.organisation_id is None:
-        return Q(pk__in=[])
-    if not Organisation.objects.filter(pk=customer.organisation_id, share_with_members=True).exists():
-        return Q(pk__in=[])
-    return Q(organisation_id=customer.organisation_id)
 
 
 def customer_get(*, viewer: User, customer_id: int) -> Customer:

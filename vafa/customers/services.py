@@ -6,7 +6,6 @@ import zoneinfo
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -16,6 +15,7 @@ from vafa.accounts.audit import audit_record, changed, snapshot
 from vafa.accounts.models import User
 from vafa.accounts.permissions import require_manager, require_staff
 from vafa.core.errors import Conflict, ValidationFailed
+from vafa.core.i18n import choose_one_of, language_codes
 from vafa.customers.contacts import normalize_email, normalize_phone
 from vafa.customers.models import ContactPoint, Customer, Organisation, Tier
 
@@ -47,13 +47,13 @@ ORGANISATION_FIELDS = (
 
 def _check_customer_fields(values: dict[str, Any]) -> None:
     errors: dict[str, list[Any]] = {}
-    languages = {code for code, _name in settings.LANGUAGES}
+    languages = language_codes()
     if "name" in values and not str(values["name"] or "").strip():
         errors["name"] = [_("Enter a name.")]
     if "language" in values and values["language"] not in languages:
-        errors["language"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(sorted(languages))}]
+        errors["language"] = [choose_one_of(sorted(languages))]
     if "tier" in values and values["tier"] not in Tier.values:
-        errors["tier"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(Tier.values)}]
+        errors["tier"] = [choose_one_of(Tier.values)]
     if "time_zone" in values:
         try:
             zoneinfo.ZoneInfo(str(values["time_zone"]))

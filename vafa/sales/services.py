@@ -19,6 +19,7 @@ from vafa.accounts.permissions import require_manager
 from vafa.catalog.models import Product
 from vafa.core.dates import add_months
 from vafa.core.errors import Conflict, ValidationFailed
+from vafa.core.i18n import choose_one_of
 from vafa.core.money import default_currency, is_currency, to_amount
 from vafa.customers.models import Customer
 from vafa.sales.models import Order, OrderLine, SalesChannel, Unit
@@ -100,11 +101,9 @@ def _check_order_fields(values: dict[str, Any]) -> dict[str, Any]:
         if not is_currency(clean["currency"]):
             errors["currency"] = [_("Use an ISO-4217 currency code.")]
     if "sales_channel" in clean and clean["sales_channel"] not in SalesChannel.values:
-        errors["sales_channel"] = [
-            _("Choose one of: %(choices)s.") % {"choices": ", ".join(SalesChannel.values)}
-        ]
+        errors["sales_channel"] = [choose_one_of(SalesChannel.values)]
     if "status" in clean and clean["status"] not in Order.Status.values:
-        errors["status"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(Order.Status.values)}]
+        errors["status"] = [choose_one_of(Order.Status.values)]
     if clean.get("total_amount") is not None:
         try:
             clean["total_amount"] = to_amount(clean["total_amount"])

@@ -23,9 +23,11 @@ from vafa.accounts.models import Team, User
 from vafa.accounts.permissions import require_staff
 from vafa.catalog.models import Product
 from vafa.core.errors import Conflict, Forbidden, VafaError, ValidationFailed
+from vafa.core.i18n import choose_one_of, language_codes
 from vafa.core.models import Counter
 from vafa.core.text import body_from
 from vafa.customers.models import Customer
+from vafa.customers.selectors import shared_organisation_id
 from vafa.sales.models import Order, Unit
 from vafa.sales.selectors import unit_warranty_status
 from vafa.service import events
@@ -152,13 +154,7 @@ def _lock(case: Case) -> Case:
 def _require_customer_of(actor: User | None, case: Case) -> None:
     if actor is not None and actor.is_customer:
         own = actor.customer_id == case.customer_id
-        shared = (
-            case.organisation_id is not None
-            and actor.customer is not None
-            and actor.customer.organisation_id == case.organisation_id
-            and actor.customer.organisation is not None
-            and actor.customer.organisation.share_with_members
-        )
+        shared = case.organisation_id is not None and shared_organisation_id(actor) == case.organisation_id
         if not (own or shared):
             raise Forbidden(_("This is not your case."), code=CaseError.NOT_YOUR_CASE)
 
@@ -290,14 +286,14 @@ def case_open(
     elif len(subject) > 250:
         errors["subject"] = [_("Keep the subject under 250 characters.")]
     if kind not in CaseKind.values:
-        errors["kind"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(CaseKind.values)}]
+        errors["kind"] = [choose_one_of(CaseKind.values)]
     if channel not in Channel.values:
-        errors["channel"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(Channel.values)}]
+        errors["channel"] = [choose_one_of(Channel.values)]
     if priority not in Priority.values:
-        errors["priority"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(Priority.values)}]
-    languages = {code for code, _name in settings.LANGUAGES}
+        errors["priority"] = [choose_one_of(Priority.values)]
+    languages = language_codes()
     if language is not None and language not in languages:
-        errors["language"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(sorted(languages))}]
+        errors["language"] = [choose_one_of(sorted(languages))]
     if errors:
         raise ValidationFailed(_("Some fields are not valid."), fields=errors)
     html, text = _check_body(body, body_html)
@@ -596,7 +592,7 @@ def case_set_priority(*, actor: User | None, case: Case, priority: str) -> Case:
     if priority not in Priority.values:
         raise ValidationFailed(
             _("Some fields are not valid."),
-            fields={"priority": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(Priority.values)}]},
+            fields={"priority": [choose_one_of(Priority.values)]},
         )
     case = _lock(case)
     _require_not_merged(case)
@@ -630,7 +626,7 @@ def case_update(
     if subject is not None and len(subject.strip()) > 250:
         errors["subject"] = [_("Keep the subject under 250 characters.")]
     if kind is not None and kind not in CaseKind.values:
-        errors["kind"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(CaseKind.values)}]
+        errors["kind"] = [choose_one_of(CaseKind.values)]
     if errors:
         raise ValidationFailed(_("Some fields are not valid."), fields=errors)
     case = _lock(case)
@@ -697,7 +693,7 @@ def case_set_status(*, actor: User | None, case: Case, status: str, summary: str
     if status not in CaseStatus.values:
         raise ValidationFailed(
             _("Some fields are not valid."),
-            fields={"status": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(CaseStatus.values)}]},
+            fields={"status": [choose_one_of(CaseStatus.values)]},
         )
     if status == CaseStatus.NEW:
         raise _refuse_transition(case, status)

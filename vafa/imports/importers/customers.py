@@ -7,10 +7,10 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from vafa.core.i18n import choose_one_of, language_codes
 from vafa.customers.contacts import normalize_email, normalize_phone
 from vafa.customers.models import ContactPoint, Customer, Organisation, Tier
 from vafa.customers.services import customer_create, customer_update, organisation_create
@@ -55,7 +55,7 @@ class CustomerImporter(Importer):
         self.seen: dict[str, int] = {}
         self.seen_emails: dict[str, tuple[int, str]] = {}
         self.organisations: dict[str, Organisation] = {}
-        self.languages = {code for code, _name in settings.LANGUAGES}
+        self.languages = language_codes()
 
     def parse(self, row: Row) -> CustomerRecord:
         fields: dict[str, Any] = {}
@@ -67,7 +67,7 @@ class CustomerImporter(Importer):
             else:
                 row.error(
                     "language",
-                    _("Choose one of: %(choices)s.") % {"choices": ", ".join(sorted(self.languages))},
+                    choose_one_of(sorted(self.languages)),
                 )
         if (time_zone := row.text("time_zone")) is not None:
             try:
@@ -83,7 +83,7 @@ class CustomerImporter(Importer):
             if tier.lower() in Tier.values:
                 fields["tier"] = tier.lower()
             else:
-                row.error("tier", _("Choose one of: %(choices)s.") % {"choices": ", ".join(Tier.values)})
+                row.error("tier", choose_one_of(Tier.values))
         if (country := row.text("country")) is not None:
             if len(country) == 2 and country.isascii() and country.isalpha():
                 fields["country"] = country.upper()

@@ -11,6 +11,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from vafa.catalog.models import Product
+from vafa.core.i18n import choose_one_of
 from vafa.core.money import is_currency
 from vafa.imports.cells import parse_amount, parse_datetime, parse_int, split_list
 from vafa.imports.engine import CHUNK_SIZE, ApplyFailed, Column, Importer, Row
@@ -90,7 +91,7 @@ class OrderImporter(Importer):
             else:
                 row.error(
                     "sales_channel",
-                    _("Choose one of: %(choices)s.") % {"choices": ", ".join(SalesChannel.values)},
+                    choose_one_of(SalesChannel.values),
                 )
         if (currency := row.text("currency")) is not None:
             if is_currency(currency.upper()):
@@ -101,9 +102,7 @@ class OrderImporter(Importer):
             if status.lower() in Order.Status.values:
                 header["status"] = status.lower()
             else:
-                row.error(
-                    "status", _("Choose one of: %(choices)s.") % {"choices": ", ".join(Order.Status.values)}
-                )
+                row.error("status", choose_one_of(Order.Status.values))
         total = row.parse("total_amount", parse_amount)
         if total is not None:
             header["total_amount"] = total
