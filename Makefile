@@ -17,9 +17,19 @@ PYTEST_ARGS ?=
 DEMO_ARGS ?=
 PYTEST := $(BIN)/pytest -n auto $(PYTEST_ARGS)
 
+# Front-end files the pages load, copied out of node_modules (npm ci, pinned by package-lock.json).
+VENDOR := vafa/desk/static/vendor
+VENDOR_STAMP := $(VENDOR)/.installed
+VENDOR_FILES := \
+	node_modules/bootstrap/dist/css/bootstrap.min.css \
+	node_modules/bootstrap/dist/css/bootstrap.rtl.min.css \
+	node_modules/bootstrap/dist/js/bootstrap.bundle.min.js \
+	node_modules/htmx.org/dist/htmx.min.js \
+	node_modules/chart.js/dist/chart.umd.min.js
+
 PO_FILES := $(shell find vafa -path '*/locale/*/LC_MESSAGES/*.po' 2>/dev/null)
 
-.PHONY: help venv messages demo serve test test-sqlite test-postgres check-postgres check-chromium bench lint
+.PHONY: help venv assets messages demo serve test test-sqlite test-postgres check-postgres check-chromium bench lint
 
 help:
 	@echo "make demo           virtualenv, translations, migrate, static files, demo data, then run the stack"
@@ -31,6 +41,7 @@ help:
 	@echo "make lint           ruff check, ruff format --check, mypy"
 	@echo "make messages       compile the translations (.po -> .mo) that changed"
 	@echo "make venv           create or update .venv"
+	@echo "make assets         install the front-end packages (npm ci) and copy them into the static files"
 
 # The stamp is newer than pyproject.toml and constraints.txt once they are installed; editing
 # either one reinstalls.
@@ -39,6 +50,18 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	@touch $@
+
+# Bootstrap, htmx and Chart.js come from the npm registry at set-up time and are served by Vafa
+# itself: no page loads anything from a CDN.
+assets: $(VENDOR_STAMP)
+
+$(VENDOR_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "make: npm is needed to install the front-end packages (apt-get install nodejs npm)"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@mkdir -p $(VENDOR)
+	cp $(VENDOR_FILES) $(VENDOR)/
+	@for pkg in bootstrap htmx.org chart.js; do cp node_modules/$$pkg/LICENSE* $(VENDOR)/LICENSE.$$pkg 2>/dev/null || true; done
 	@touch $@
 
 # Compiles only when a .po file is newer than its .mo (or the .mo is missing).
@@ -52,23 +75,23 @@ messages: venv
 	  $(BIN)/vafa compilemessages --ignore='.venv' --ignore='node_modules' --ignore='var'; \
 	else echo "messages: up to date"; fi
 
-demo: venv messages
+demo: venv assets messages
 	$(BIN)/vafa migrate --no-input
 	$(BIN)/vafa collectstatic --noinput --verbosity 0
 	$(BIN)/vafa demo --host $(HOST) --port $(PORT) $(DEMO_ARGS)
 
-serve: venv
+serve: venv assets
 	$(BIN)/vafa serve --host $(HOST) --port $(PORT)
 
 # PostgreSQL is checked first: no point in a long SQLite run when the second half cannot run.
 test: check-postgres test-sqlite test-postgres
 
 # DATABASE_URL is unset so that pytest-django builds its SQLite test database.
-test-sqlite: venv messages check-chromium
+test-sqlite: venv assets messages check-chromium
 	@echo "== tests on SQLite =="
 	env -u DATABASE_URL $(PYTEST)
 
-test-postgres: venv messages check-chromium check-postgres
+test-postgres: venv assets messages check-chromium check-postgres
 	@echo "== tests on PostgreSQL =="
 	DATABASE_URL=$(POSTGRES_URL) $(PYTEST)
 
@@ -83,7 +106,7 @@ check-postgres: venv
 check-chromium:
 	@test -x $(CHROMIUM) || { echo "make: browser tests need Chromium at $(CHROMIUM) (apt-get install chromium chromium-driver; .ci/run does it)"; exit 1; }
 
-bench: venv
+bench: venv assets
 	$(BIN)/vafa bench
 
 # All three run even when one fails; the target fails if any did.

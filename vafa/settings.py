@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "vafa.catalog",
     "vafa.sales",
     "vafa.service",
+    "vafa.desk",
     "vafa.api",
     "vafa.imports",
     "vafa.demo",
@@ -166,7 +167,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/desk/login/"
+LOGIN_REDIRECT_URL = "/desk/"
+LOGOUT_REDIRECT_URL = "/desk/login/"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", VAFA_MODE == "production")

@@ -17,5 +17,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("api/docs", core_views.api_docs_redirect, name="api-docs"),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("desk/", include("vafa.desk.urls")),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import zoneinfo
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -12,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from vafa.accounts.audit import audit_record, snapshot
 from vafa.accounts.models import ApiToken, Role, Team, User
-from vafa.core.errors import Conflict, ValidationFailed
+from vafa.core.errors import Conflict, Forbidden, ValidationFailed
+from vafa.core.i18n import choose_one_of, language_codes
 from vafa.customers.models import ContactPoint, Customer
 
 TOKEN_PREFIX = "vafa"  # noqa: S105 - the public marker of Vafa tokens, not a secret
@@ -143,3 +145,36 @@ def team_add_member(*, actor: User | None, team: Team, user: User) -> Team:
     team.members.add(user)
     audit_record(actor=actor, action="team.add_member", obj=team, after={"user": user.pk})
     return team
+
+
+def user_set_preferences(
+    *,
+    actor: User,
+    user: User,
+    language: str | None = None,
+    time_zone: str | None = None,
+    native_digits: bool | None = None,
+) -> User:
+    """Change how the user reads Vafa: language, time zone, native digits. Users change their own."""
+    if actor.pk != user.pk and actor.role != Role.ADMIN:
+        raise Forbidden(_("You can only change your own preferences."), code="not_your_account")
+    errors: dict[str, list[str]] = {}
+    if language is not None and language not in language_codes():
+        errors["language"] = [choose_one_of(sorted(language_codes()))]
+    if time_zone is not None and time_zone not in zoneinfo.available_timezones():
+        errors["time_zone"] = [str(_("Choose a time zone from the list."))]
+    if errors:
+        raise ValidationFailed(_("Some fields are not valid."), fields=errors)
+    fields = ["language", "time_zone", "native_digits"]
+    before = snapshot(user, fields)
+    if language is not None:
+        user.language = language
+    if time_zone is not None:
+        user.time_zone = time_zone
+    if native_digits is not None:
+        user.native_digits = native_digits
+    after = snapshot(user, fields)
+    if after != before:
+        user.save(update_fields=fields)
+        audit_record(actor=actor, action="user.preferences", obj=user, before=before, after=after)
+    return user

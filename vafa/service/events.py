@@ -107,3 +107,11 @@ def linked_to_unit(
 
 def updated(case: Case, actor: User | None, at: dt.datetime, *, changes: dict[str, Any]) -> CaseEvent:
     return _record(case, EventKind.UPDATED, actor, at, changes)
+
+
+def tagged(case: Case, actor: User | None, at: dt.datetime, *, names: list[str]) -> CaseEvent:
+    return _record(case, EventKind.TAGGED, actor, at, {"tags": names})
+
+
+def untagged(case: Case, actor: User | None, at: dt.datetime, *, name: str) -> CaseEvent:
+    return _record(case, EventKind.UNTAGGED, actor, at, {"tags": [name]})

@@ -62,6 +62,21 @@ class WarrantyStatus(models.TextChoices):
     NONE = "none", _("No warranty")
 
 
+class Tag(models.Model):
+    """A free label agents put on cases to group them ("battery", "vip", "recall-2026")."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Case(models.Model):
     """A customer's request for help after the sale, from first contact to closure."""
 
@@ -149,6 +164,7 @@ class Case(models.Model):
         related_name="merged_cases",
     )
     external_id = models.CharField(_("external id"), max_length=100, blank=True, default="")
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="cases")
 
     class Meta:
         verbose_name = _("case")
@@ -286,6 +302,8 @@ class EventKind(models.TextChoices):
     MERGED_FROM = "merged_from", _("Merged in")
     LINKED_TO_UNIT = "linked_to_unit", _("Linked to unit")
     UPDATED = "updated", _("Updated")
+    TAGGED = "tagged", _("Tagged")
+    UNTAGGED = "untagged", _("Tag removed")
 
 
 class CaseEvent(models.Model):

@@ -41,6 +41,7 @@ from vafa.service.models import (
     Channel,
     Message,
     Priority,
+    Tag,
 )
 
 CASE_AUDIT_FIELDS = (
@@ -123,6 +124,7 @@ class CaseError(StrEnum):
     ATTACHMENT_TOO_LARGE = "attachment_too_large"
     TOO_MANY_ATTACHMENTS = "too_many_attachments"
     ATTACHMENT_TYPE = "attachment_type_not_allowed"
+    TAG_INVALID = "tag_invalid"
 
 
 @dataclass(frozen=True)
@@ -860,3 +862,64 @@ def case_merge(*, actor: User | None, source: Case, target: Case) -> Case:
         after={"status": CaseStatus.CLOSED, "merged_into": target.pk, "messages_moved": moved},
     )
     return target
+
+
+def tag_name_clean(raw: str) -> str:
+    """The stored form of a tag: trimmed, inner spaces collapsed, lower case."""
+    return " ".join(raw.split()).lower()
+
+
+def _clean_tag_names(names: Sequence[str]) -> list[str]:
+    cleaned: list[str] = []
+    for raw in names:
+        name = tag_name_clean(raw)
+        if not name:
+            continue
+        if len(name) > 50 or "," in name:
+            raise ValidationFailed(
+                _("Some fields are not valid."),
+                fields={"tags": [_("A tag has at most 50 characters and no commas.")]},
+                code=CaseError.TAG_INVALID,
+            )
+        if name not in cleaned:
+            cleaned.append(name)
+    return cleaned
+
+
+@transaction.atomic
+def case_tag(*, actor: User | None, case: Case, names: Sequence[str]) -> Case:
+    """Put tags on the case, creating tags that do not exist yet; tags it already has are kept."""
+    require_staff(actor)
+    wanted = _clean_tag_names(names)
+    case = _lock(case)
+    _require_not_merged(case)
+    have = set(case.tags.values_list("name", flat=True))
+    new_names = [name for name in wanted if name not in have]
+    if not new_names:
+        return case
+    Tag.objects.bulk_create([Tag(name=name) for name in new_names], ignore_conflicts=True)
+    case.tags.add(*Tag.objects.filter(name__in=new_names))
+    now = timezone.now()
+    events.tagged(case, actor, now, names=new_names)
+    case.updated_at = now
+    case.save(update_fields=["updated_at"])
+    audit_record(actor=actor, action="case.tag", obj=case, before={}, after={"tags": new_names})
+    return case
+
+
+@transaction.atomic
+def case_untag(*, actor: User | None, case: Case, name: str) -> Case:
+    """Take a tag off the case."""
+    require_staff(actor)
+    case = _lock(case)
+    _require_not_merged(case)
+    tag = case.tags.filter(name=tag_name_clean(name)).first()
+    if tag is None:
+        return case
+    case.tags.remove(tag)
+    now = timezone.now()
+    events.untagged(case, actor, now, name=tag.name)
+    case.updated_at = now
+    case.save(update_fields=["updated_at"])
+    audit_record(actor=actor, action="case.untag", obj=case, before={"tags": [tag.name]}, after={})
+    return case

@@ -1,0 +1,53 @@
+"""Who may open desk pages: signed-in staff. Anything else a page refuses looks like a missing page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+
+from vafa.accounts.models import Role
+from vafa.core.errors import Forbidden, NotFound
+
+View = Callable[..., HttpResponse]
+
+
+def desk_view(view: View) -> View:
+    """Require a signed-in, active staff user; turn NotFound and Forbidden into 404.
+
+    A customer who finds a desk address gets the same answer as for a page that does not exist, and
+    an agent asking for a case outside their teams learns nothing about it.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not user.is_active or not user.is_company_staff:
+            raise Http404
+        try:
+            return view(request, *args, **kwargs)
+        except (NotFound, Forbidden) as exc:
+            raise Http404 from exc
+
+    return wrapper
+
+
+def manager_view(view: View) -> View:
+    """A desk page for admins and managers only (404 for agents)."""
+
+    @wraps(view)
+    def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.role not in (Role.ADMIN, Role.MANAGER):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return desk_view(inner)
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"

@@ -1,0 +1,65 @@
+"""Template helpers of the desk: dates and numbers as the viewer reads them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import template
+from django.utils import timezone, translation
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from vafa.core.dates import format_date, to_local_digits
+
+register = template.Library()
+
+
+def _reader(context: template.Context) -> tuple[str, bool]:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    native = bool(getattr(user, "native_digits", False)) if user is not None else False
+    return translation.get_language() or "en", native
+
+
+@register.simple_tag(takes_context=True)
+def when(context: template.Context, value: dt.datetime | dt.date | None, with_time: bool = True) -> str:
+    """A <time> element: the date in the viewer's calendar, time zone and digits; ISO in `datetime`."""
+    if value is None:
+        return ""
+    language, native = _reader(context)
+    text = format_date(value, language=language, with_time=with_time, native_digits=native)
+    iso = value.isoformat()
+    return format_html('<time datetime="{}">{}</time>', iso, text)
+
+
+@register.simple_tag(takes_context=True)
+def ago(context: template.Context, value: dt.datetime | None) -> str:
+    """How long ago, short ("5 min", "3 h", "2 d"), with the full date as a tooltip."""
+    if value is None:
+        return ""
+    language, native = _reader(context)
+    seconds = max(0, int((timezone.now() - value).total_seconds()))
+    if seconds < 60:
+        text = _("now")
+    elif seconds < 3600:
+        text = _("%(n)d min") % {"n": seconds // 60}
+    elif seconds < 86400:
+        text = _("%(n)d h") % {"n": seconds // 3600}
+    else:
+        text = _("%(n)d d") % {"n": seconds // 86400}
+    text = to_local_digits(text, language, native_digits=native)
+    full = format_date(value, language=language, native_digits=native)
+    return format_html('<time datetime="{}" title="{}">{}</time>', value.isoformat(), full, text)
+
+
+@register.simple_tag(takes_context=True)
+def num(context: template.Context, value: Any) -> str:
+    """A number in the viewer's digits."""
+    language, native = _reader(context)
+    return to_local_digits(str(value), language, native_digits=native)
+
+
+@register.filter
+def get_item(mapping: dict[Any, Any], key: Any) -> Any:
+    return mapping.get(key) if mapping else None

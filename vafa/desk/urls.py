@@ -1,0 +1,16 @@
+"""The agent desk at /desk/: each view module lists its own addresses."""
+
+from __future__ import annotations
+
+from vafa.desk.views import auth, case, dashboard, inbox, records, search
+
+app_name = "desk"
+
+urlpatterns = [
+    *auth.urlpatterns,
+    *inbox.urlpatterns,
+    *case.urlpatterns,
+    *records.urlpatterns,
+    *search.urlpatterns,
+    *dashboard.urlpatterns,
+]

@@ -1,0 +1,3 @@
+"""The case workspace (being built)."""
+
+urlpatterns: list = []

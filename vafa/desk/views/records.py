@@ -1,0 +1,3 @@
+"""Customer, organisation, product and unit pages (being built)."""
+
+urlpatterns: list = []

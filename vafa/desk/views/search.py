@@ -1,0 +1,15 @@
+"""Search (being built)."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+
+from vafa.desk.access import desk_view
+
+
+@desk_view
+def search(request: HttpRequest) -> HttpResponse:
+    return render(request, "desk/base.html", {})
+
+
+urlpatterns = [path("search/", search, name="search")]
