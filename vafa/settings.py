@@ -100,6 +100,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "vafa.core.middleware.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -254,6 +255,8 @@ VAFA_COMPANY_NAME = os.environ.get("VAFA_COMPANY_NAME", "Vafa")
 VAFA_CASE_PREFIX = os.environ.get("VAFA_CASE_PREFIX", "VF-")
 VAFA_BASE_URL = os.environ.get("VAFA_BASE_URL", "http://127.0.0.1:8000")
 # Agents see the cases of their teams (and unteamed ones) unless this is on.
+# Add a Server-Timing header to every response (read by `vafa bench`); off in production.
+VAFA_SERVER_TIMING = env_bool("VAFA_SERVER_TIMING", VAFA_MODE != "production")
 VAFA_AGENTS_SEE_ALL_CASES = env_bool("VAFA_AGENTS_SEE_ALL_CASES", False)
 VAFA_ATTACHMENT_MAX_BYTES = env_int("VAFA_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
 VAFA_ATTACHMENT_MAX_COUNT = env_int("VAFA_ATTACHMENT_MAX_COUNT", 10)
