@@ -7,8 +7,11 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from vafa.bench.desk import run_desk
 from vafa.bench.results import results_merge
 from vafa.bench.runner import run_foundation, target_postgres, target_sqlite
+
+SUITES = {"foundation": run_foundation, "desk": run_desk}
 
 
 class Command(BaseCommand):
@@ -20,10 +23,16 @@ class Command(BaseCommand):
             "--quick", action="store_true", help="Smaller scale and shorter runs, for a smoke test."
         )
         parser.add_argument(
+            "--suite",
+            choices=[*SUITES, "all"],
+            default="all",
+            help="Which issue's benchmarks to run (default: all).",
+        )
+        parser.add_argument(
             "--output", default=None, help="Results file (default: VAR_DIR/bench/results.json)."
         )
 
-    def handle(self, *args, database: str, quick: bool, output: str | None, **options):
+    def handle(self, *args, database: str, quick: bool, suite: str, output: str | None, **options):
         var_dir = Path(settings.VAR_DIR)
         path = Path(output) if output else var_dir / "bench" / "results.json"
         targets = []
@@ -39,7 +48,9 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"Cannot prepare the {make_target.__name__} bench database: {exc}"
                 ) from exc
-            measured.extend(run_foundation(target, quick=quick, log=self.stdout.write))
+            for name, run in SUITES.items():
+                if suite in (name, "all"):
+                    measured.extend(run(target, quick=quick, log=self.stdout.write))
         results_merge(path, measured)
         for result in measured:
             self.stdout.write(f"{result.name:28} {result.database:11} {result.value:>10.2f} {result.unit}")
