@@ -29,7 +29,7 @@ VENDOR_FILES := \
 
 PO_FILES := $(shell find vafa -path '*/locale/*/LC_MESSAGES/*.po' 2>/dev/null)
 
-.PHONY: help venv assets messages demo serve test test-sqlite test-postgres check-postgres check-chromium bench lint
+.PHONY: help venv assets messages screenshots demo serve test test-sqlite test-postgres check-postgres check-chromium bench lint
 
 help:
 	@echo "make demo           virtualenv, translations, migrate, static files, demo data, then run the stack"
@@ -38,6 +38,7 @@ help:
 	@echo "make test-sqlite    tests on SQLite only"
 	@echo "make test-postgres  tests on PostgreSQL only (fails if PostgreSQL does not answer)"
 	@echo "make bench          vafa bench"
+	@echo "make screenshots    take the desk's screenshots (en, fa) into docs/screenshots/"
 	@echo "make lint           ruff check, ruff format --check, mypy"
 	@echo "make messages       compile the translations (.po -> .mo) that changed"
 	@echo "make venv           create or update .venv"
@@ -105,6 +106,11 @@ check-postgres: venv
 
 check-chromium:
 	@test -x $(CHROMIUM) || { echo "make: browser tests need Chromium at $(CHROMIUM) (apt-get install chromium chromium-driver; .ci/run does it)"; exit 1; }
+
+# Pictures of the main desk pages on a small demo company, in English and Persian, for the README.
+screenshots: venv assets messages check-chromium
+	@mkdir -p docs/screenshots
+	env -u DATABASE_URL VAFA_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(BIN)/pytest -p no:xdist -q vafa/desk/tests/test_screenshots.py
 
 bench: venv assets
 	$(BIN)/vafa bench
