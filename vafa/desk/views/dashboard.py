@@ -1,15 +1,33 @@
-"""Manager home (being built)."""
+"""The manager home: backlog, flow per day, aging and channels, for one team or all, over 7/30/90 days."""
+
+from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 
+from vafa.accounts.models import User
 from vafa.desk.access import manager_view
+from vafa.desk.dashboard import NO_TEAM, PERIODS, dashboard_get, parse_filters
 
 
 @manager_view
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "desk/base.html", {"nav": "dashboard"})
+    filters = parse_filters(period=request.GET.get("period"), team=request.GET.get("team"))
+    viewer = request.user
+    assert isinstance(viewer, User)  # manager_view lets only signed-in managers and admins through
+    data = dashboard_get(viewer=viewer, filters=filters)
+    return render(
+        request,
+        "desk/dashboard/home.html",
+        {
+            "nav": "dashboard",
+            "dash": data,
+            "chart_data": data.chart_data(),
+            "periods": PERIODS,
+            "no_team": NO_TEAM,
+        },
+    )
 
 
 urlpatterns = [path("dashboard/", dashboard, name="dashboard")]
