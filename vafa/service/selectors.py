@@ -2,14 +2,35 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import (
+    BigIntegerField,
+    CharField,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models import Case as DbCase
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Coalesce, Concat, NullIf
 from django.utils.translation import gettext_lazy as _
 
-from vafa.accounts.models import Role, User
-from vafa.core.errors import NotFound
+from vafa.accounts.models import STAFF_ROLES, Role, Team, User
+from vafa.core.errors import NotFound, ValidationFailed
 from vafa.customers.selectors import customer_scope
-from vafa.service.models import Attachment, Case, CaseEvent, Message
+from vafa.sales.models import Unit
+from vafa.service.models import OPEN_STATUSES, Attachment, Case, CaseEvent, EventKind, Message, Tag
 
 
 def agent_sees_all_cases(viewer: User) -> bool:
@@ -77,3 +98,240 @@ def message_list(*, viewer: User, case: Case) -> QuerySet[Message]:
 def case_timeline(*, case: Case) -> QuerySet[CaseEvent]:
     """Everything that happened to a case, oldest first (staff only)."""
     return CaseEvent.objects.filter(case=case).select_related("actor").order_by("created_at", "id")
+
+
+# --- the case workspace: one page of the conversation and timeline ----------------------------------
+
+# Events that only repeat a message shown in the stream anyway.
+STREAM_HIDDEN_EVENTS = (EventKind.REPLIED, EventKind.CUSTOMER_REPLIED, EventKind.NOTED)
+# Order of items of the same instant: the opening first, then the messages, then what followed them
+# (a reply and the status change it caused are written at the same instant).
+RANK_OPENED, RANK_MESSAGE, RANK_EVENT = 0, 1, 2
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_CURSOR = re.compile(r"^(-?\d{1,18})\.([0-2])\.(\d{1,18})$")
+
+
+@dataclass(frozen=True)
+class StreamCursor:
+    """A place in a case's stream: items strictly before (at, rank, pk) come next."""
+
+    at: dt.datetime
+    rank: int
+    pk: int
+
+    def encode(self) -> str:
+        micros = (self.at - _EPOCH) // dt.timedelta(microseconds=1)
+        return f"{micros}.{self.rank}.{self.pk}"
+
+    @classmethod
+    def decode(cls, raw: str) -> StreamCursor:
+        match = _CURSOR.match(raw or "")
+        if match is None:
+            raise ValidationFailed(
+                _("The cursor is not valid for this list; start again without it."),
+                fields={"before": [_("Not a cursor of this list.")]},
+            )
+        micros, rank, pk = (int(group) for group in match.groups())
+        try:
+            at = _EPOCH + dt.timedelta(microseconds=micros)
+        except OverflowError:
+            raise ValidationFailed(
+                _("The cursor is not valid for this list; start again without it."),
+                fields={"before": [_("Not a cursor of this list.")]},
+            ) from None
+        return cls(at=at, rank=rank, pk=pk)
+
+
+@dataclass(frozen=True)
+class StreamItem:
+    """One entry of a case's stream: a message or an event."""
+
+    at: dt.datetime
+    rank: int
+    pk: int
+    message: Message | None = None
+    event: CaseEvent | None = None
+
+    @property
+    def cursor(self) -> StreamCursor:
+        return StreamCursor(at=self.at, rank=self.rank, pk=self.pk)
+
+
+@dataclass
+class ConversationPage:
+    """The newest `limit` items of a case's stream before a cursor, oldest first.
+
+    `earlier` is the cursor to ask for the items before these (None when there are none). Events
+    carry `from_name` and `to_name`: the user, team or unit their data names by id (None if gone).
+    """
+
+    items: list[StreamItem]
+    earlier: StreamCursor | None
+
+
+def _before(cursor: StreamCursor, rank: Any) -> Q:
+    """Items whose (created_at, rank, id) sort before the cursor; `rank` is a number or a column."""
+    if isinstance(rank, int):
+        if rank < cursor.rank:
+            return Q(created_at__lte=cursor.at)
+        if rank > cursor.rank:
+            return Q(created_at__lt=cursor.at)
+        return Q(created_at__lt=cursor.at) | Q(created_at=cursor.at, pk__lt=cursor.pk)
+    return (
+        Q(created_at__lt=cursor.at)
+        | Q(created_at=cursor.at, stream_rank__lt=cursor.rank)
+        | Q(created_at=cursor.at, stream_rank=cursor.rank, pk__lt=cursor.pk)
+    )
+
+
+def _named(key: str) -> DbCase:
+    """The name of the user, team or unit an event's `data[key]` holds the id of, read in SQL.
+
+    Assignments name users, transfers teams, unit links units; any other event gets NULL. Done as
+    a subquery of the events query, so naming costs no query of its own.
+    """
+    ref = Cast(KeyTextTransform(key, OuterRef("data")), BigIntegerField())
+    user = (
+        User.objects.filter(pk=ref)
+        .annotate(label=Coalesce(NullIf(F("full_name"), Value("")), F("email"), output_field=CharField()))
+        .values("label")[:1]
+    )
+    team = Team.objects.filter(pk=ref).values("name")[:1]
+    unit = (
+        Unit.objects.filter(pk=ref)
+        .annotate(
+            label=Concat(F("serial_number"), Value(" · "), F("product__name"), output_field=CharField())
+        )
+        .values("label")[:1]
+    )
+    return DbCase(
+        When(kind=EventKind.ASSIGNED, then=Subquery(user, output_field=CharField())),
+        When(kind=EventKind.TRANSFERRED, then=Subquery(team, output_field=CharField())),
+        When(kind=EventKind.LINKED_TO_UNIT, then=Subquery(unit, output_field=CharField())),
+        default=Value(None),
+        output_field=CharField(),
+    )
+
+
+def case_conversation_page(
+    *, viewer: User, case: Case, before: StreamCursor | None = None, limit: int = 30
+) -> ConversationPage:
+    """Messages and (for staff) events of a case merged in time order, newest `limit` before `before`.
+
+    Three queries whatever the history's length or content: the messages, their attachments, and
+    the events with the names of the users, teams and units they refer to. Customers get no internal
+    notes and no events.
+    """
+    messages_qs = message_list(viewer=viewer, case=case).select_related("merged_from")
+    if before is not None:
+        messages_qs = messages_qs.filter(_before(before, RANK_MESSAGE))
+    messages = list(messages_qs.order_by("-created_at", "-id")[: limit + 1])
+    items = [StreamItem(at=m.created_at, rank=RANK_MESSAGE, pk=m.pk, message=m) for m in messages]
+    events: list[CaseEvent] = []
+    if viewer.is_company_staff:
+        events_qs = (
+            case_timeline(case=case)
+            .exclude(kind__in=STREAM_HIDDEN_EVENTS)
+            .annotate(
+                stream_rank=DbCase(
+                    When(kind=EventKind.OPENED, then=Value(RANK_OPENED)),
+                    default=Value(RANK_EVENT),
+                    output_field=IntegerField(),
+                ),
+                from_name=_named("from"),
+                to_name=_named("to"),
+            )
+        )
+        if before is not None:
+            events_qs = events_qs.filter(_before(before, "stream_rank"))
+        events = list(events_qs.order_by("-created_at", "-stream_rank", "-id")[: limit + 1])
+        items += [
+            StreamItem(at=e.created_at, rank=e.stream_rank, pk=e.pk, event=e)  # type: ignore[attr-defined]
+            for e in events
+        ]
+    items.sort(key=lambda item: (item.at, item.rank, item.pk), reverse=True)
+    page = items[:limit]
+    earlier = page[-1].cursor if len(items) > limit else None
+    page.reverse()
+    return ConversationPage(items=page, earlier=earlier)
+
+
+def case_workspace_get(*, viewer: User, number: int) -> Case:
+    """The case with this number as the desk's case page shows it, if `viewer` may see it.
+
+    Joins the unit, the product and the customer's organisation, loads the tags, and annotates
+    `last_event_id` (the page compares it later to tell the agent about new activity) and
+    `merged_into_number`.
+    """
+    case = (
+        case_list(viewer=viewer)
+        .filter(number=number)
+        .select_related("customer__organisation", "unit__product", "product")
+        .annotate(
+            last_event_id=Subquery(
+                CaseEvent.objects.filter(case=OuterRef("pk")).order_by("-id").values("id")[:1]
+            ),
+            merged_into_number=F("merged_into__number"),
+        )
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+        .first()
+    )
+    if case is None:
+        raise NotFound(_("No such case."))
+    return case
+
+
+def case_activity_since(*, case: Case, event_id: int, viewer: User) -> bool:
+    """Whether someone other than `viewer` changed or wrote on the case after event `event_id`."""
+    return CaseEvent.objects.filter(case=case, pk__gt=event_id).exclude(actor=viewer).exists()
+
+
+def case_neighbours(*, viewer: User, case: Case) -> tuple[Case | None, Case | None]:
+    """The previous and next case in `viewer`'s own open cases, newest activity first.
+
+    The list is ordered by (-updated_at, -id); two keyset queries find the neighbours of the case's
+    place in it, whether or not the case itself is in the list.
+    """
+    # Cases assigned to the viewer are always in their scope.
+    mine = Case.objects.filter(assignee=viewer, status__in=OPEN_STATUSES, merged_into__isnull=True).exclude(
+        pk=case.pk
+    )
+    at, pk = case.updated_at, case.pk
+    previous = (
+        mine.filter(Q(updated_at__gt=at) | Q(updated_at=at, pk__gt=pk))
+        .order_by("updated_at", "id")
+        .only("number", "subject")
+        .first()
+    )
+    following = (
+        mine.filter(Q(updated_at__lt=at) | Q(updated_at=at, pk__lt=pk))
+        .order_by("-updated_at", "-id")
+        .only("number", "subject")
+        .first()
+    )
+    return previous, following
+
+
+def attachment_get(*, viewer: User, case: Case, attachment_id: int) -> Attachment:
+    """A file sent on `case` (a case the caller already got through the viewer's scope).
+
+    Customers never get the files of internal notes. Anything else answers NotFound.
+    """
+    queryset = Attachment.objects.filter(pk=attachment_id, message__case=case)
+    if not viewer.is_company_staff:
+        queryset = queryset.filter(message__is_internal=False)
+    attachment = queryset.first()
+    if attachment is None:
+        raise NotFound(_("No such file."))
+    return attachment
+
+
+def case_assignment_choices() -> tuple[list[Team], list[User]]:
+    """The teams and the active staff a case can be given to (each agent with their teams loaded)."""
+    teams = list(Team.objects.order_by("name", "id"))
+    users = list(
+        User.objects.filter(is_active=True, role__in=STAFF_ROLES)
+        .prefetch_related(Prefetch("teams", queryset=Team.objects.order_by("name")))
+        .order_by("full_name", "email")
+    )
+    return teams, users
