@@ -20,12 +20,17 @@ PYTEST := $(BIN)/pytest -n auto $(PYTEST_ARGS)
 # Front-end files the pages load, copied out of node_modules (npm ci, pinned by package-lock.json).
 VENDOR := vafa/desk/static/vendor
 VENDOR_STAMP := $(VENDOR)/.installed
+# The source maps go too: the files name them, and collectstatic's manifest refuses a missing one.
 VENDOR_FILES := \
 	node_modules/bootstrap/dist/css/bootstrap.min.css \
+	node_modules/bootstrap/dist/css/bootstrap.min.css.map \
 	node_modules/bootstrap/dist/css/bootstrap.rtl.min.css \
+	node_modules/bootstrap/dist/css/bootstrap.rtl.min.css.map \
 	node_modules/bootstrap/dist/js/bootstrap.bundle.min.js \
+	node_modules/bootstrap/dist/js/bootstrap.bundle.min.js.map \
 	node_modules/htmx.org/dist/htmx.min.js \
-	node_modules/chart.js/dist/chart.umd.min.js
+	node_modules/chart.js/dist/chart.umd.min.js \
+	node_modules/chart.js/dist/chart.umd.min.js.map
 
 PO_FILES := $(shell find vafa -path '*/locale/*/LC_MESSAGES/*.po' 2>/dev/null)
 
@@ -57,7 +62,7 @@ $(STAMP): pyproject.toml constraints.txt
 # itself: no page loads anything from a CDN.
 assets: $(VENDOR_STAMP)
 
-$(VENDOR_STAMP): package.json package-lock.json
+$(VENDOR_STAMP): package.json package-lock.json Makefile
 	@command -v npm >/dev/null || { echo "make: npm is needed to install the front-end packages (apt-get install nodejs npm)"; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
 	@mkdir -p $(VENDOR)
