@@ -7,10 +7,17 @@ shares and labels the rows; it never walks case rows.
 Days are the viewer's days: a case opened at 23:30 in Tehran belongs to that Tehran day, not to the
 UTC day it was stored in (TruncDate with the viewer's time zone, done by the database).
 
-The median first response is the middle of the waits sorted by the database (LIMIT/OFFSET on the
-ordered waits, after the count the headline query already made): SQLite has no percentile
-function, and the same two steps on PostgreSQL read only the period's responded cases through the
-created_at index, which at 100,000 cases costs less than percentile_cont over the same rows.
+The median first response is computed by the database on both engines: SQLite has no percentile
+function, so the waits are numbered in order with window functions (ROW_NUMBER and COUNT OVER, which
+SQLite has had since 3.25 and PostgreSQL since 8.4) and only the middle one or two rows come back.
+The wait is measured with each engine's own date arithmetic (julianday on SQLite, the interval's
+epoch on PostgreSQL), not Django's per-row Python function on SQLite.
+
+Measured at 100,000 cases (42,753 open) on a shared machine, the selector's seven queries took
+about 60 / 95 / 200 ms on SQLite and 75 / 100 / 120 ms on PostgreSQL for 7 / 30 / 90 days. The
+opened-per-day query (TruncDate in the viewer's zone) is most of the 90-day cost on SQLite, where it
+is a Python function per row; no index helps it. A covering (status, created_at, assignee, team)
+index saved about 10 ms on the open-case counts and was left out: not worth its cost on every write.
 """
 
 from __future__ import annotations

@@ -86,7 +86,7 @@
       plugins: directionPlugins({
         legend: { rtl: rtl, textDirection: rtl ? "rtl" : "ltr", position: "bottom", labels: { usePointStyle: true } },
       }),
-      scales: { x: { reverse: rtl, ticks: { autoSkip: true, maxRotation: 0 } }, y: countAxis(false) },
+      scales: { x: { reverse: rtl, ticks: { autoSkip: true, maxRotation: 0, align: "inner" } }, y: countAxis(false) },
     },
   });
 
