@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
     BigIntegerField,
     CharField,
     F,
     IntegerField,
+    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -22,11 +24,11 @@ from django.db.models import (
     When,
 )
 from django.db.models import Case as DbCase
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, Coalesce, Concat, NullIf
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
 from vafa.accounts.models import STAFF_ROLES, Role, Team, User
+from vafa.catalog.models import Product
 from vafa.core.errors import NotFound, ValidationFailed
 from vafa.customers.selectors import customer_scope
 from vafa.sales.models import Unit
@@ -184,33 +186,36 @@ def _before(cursor: StreamCursor, rank: Any) -> Q:
     )
 
 
-def _named(key: str) -> DbCase:
+def _named(key: str) -> RawSQL:
     """The name of the user, team or unit an event's `data[key]` holds the id of, read in SQL.
 
-    Assignments name users, transfers teams, unit links units; any other event gets NULL. Done as
-    a subquery of the events query, so naming costs no query of its own.
+    Assignments name users, transfers teams, unit links units; any other event gets NULL. It is a
+    subquery of the events query, so naming costs no query of its own; it is written as SQL because
+    the same expression built with the ORM took ~5 ms of Python per page to assemble.
     """
-    ref = Cast(KeyTextTransform(key, OuterRef("data")), BigIntegerField())
-    user = (
-        User.objects.filter(pk=ref)
-        .annotate(label=Coalesce(NullIf(F("full_name"), Value("")), F("email"), output_field=CharField()))
-        .values("label")[:1]
+    if key not in ("from", "to"):
+        raise ValueError(f"Unknown event reference: {key}")
+    quote = connection.ops.quote_name
+    event = quote(CaseEvent._meta.db_table)
+    if connection.vendor == "sqlite":
+        ref = f"CAST(json_extract({event}.{quote('data')}, '$.{key}') AS INTEGER)"
+    else:  # PostgreSQL
+        ref = f"({event}.{quote('data')} ->> '{key}')::bigint"
+    user, team = quote(User._meta.db_table), quote(Team._meta.db_table)
+    unit, product = quote(Unit._meta.db_table), quote(Product._meta.db_table)
+    # Only table and column names of the models and the two keys above go into the text.
+    sql = (
+        f"CASE {event}.{quote('kind')}"  # noqa: S608
+        f" WHEN %s THEN (SELECT COALESCE(NULLIF(u.{quote('full_name')}, ''), u.{quote('email')})"
+        f" FROM {user} u WHERE u.{quote('id')} = {ref})"
+        f" WHEN %s THEN (SELECT t.{quote('name')} FROM {team} t WHERE t.{quote('id')} = {ref})"
+        f" WHEN %s THEN (SELECT n.{quote('serial_number')} || ' · ' || p.{quote('name')}"
+        f" FROM {unit} n INNER JOIN {product} p ON p.{quote('id')} = n.{quote('product_id')}"
+        f" WHERE n.{quote('id')} = {ref})"
+        " END"
     )
-    team = Team.objects.filter(pk=ref).values("name")[:1]
-    unit = (
-        Unit.objects.filter(pk=ref)
-        .annotate(
-            label=Concat(F("serial_number"), Value(" · "), F("product__name"), output_field=CharField())
-        )
-        .values("label")[:1]
-    )
-    return DbCase(
-        When(kind=EventKind.ASSIGNED, then=Subquery(user, output_field=CharField())),
-        When(kind=EventKind.TRANSFERRED, then=Subquery(team, output_field=CharField())),
-        When(kind=EventKind.LINKED_TO_UNIT, then=Subquery(unit, output_field=CharField())),
-        default=Value(None),
-        output_field=CharField(),
-    )
+    params = (EventKind.ASSIGNED.value, EventKind.TRANSFERRED.value, EventKind.LINKED_TO_UNIT.value)
+    return RawSQL(sql, params, output_field=CharField())  # noqa: S611 - no user input in the SQL
 
 
 def case_conversation_page(
@@ -268,8 +273,15 @@ def case_workspace_get(*, viewer: User, number: int) -> Case:
         .filter(number=number)
         .select_related("customer__organisation", "unit__product", "product")
         .annotate(
+            # MAX over the case's own events: "ORDER BY id DESC LIMIT 1" lets PostgreSQL walk the
+            # whole events primary key backwards (13 ms at 500,000 events) instead.
             last_event_id=Subquery(
-                CaseEvent.objects.filter(case=OuterRef("pk")).order_by("-id").values("id")[:1]
+                CaseEvent.objects.filter(case=OuterRef("pk"))
+                .order_by()
+                .values("case")
+                .annotate(last=Max("id"))
+                .values("last")[:1],
+                output_field=BigIntegerField(),
             ),
             merged_into_number=F("merged_into__number"),
         )
