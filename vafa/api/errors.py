@@ -22,6 +22,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled, ValidationError
 
 from vafa.core.errors import ErrorCode, VafaError
+from vafa.core.keyset import BAD_CURSOR
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ class ApiErrorCode:
     TOO_LARGE = ErrorCode.TOO_LARGE.value
     BAD_REQUEST = "bad_request"
     CSRF_FAILED = "csrf_failed"
-    BAD_CURSOR = "bad_cursor"
+    BAD_CURSOR = BAD_CURSOR
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     IDEMPOTENCY_IN_PROGRESS = "idempotency_in_progress"
     THROTTLED = "throttled"
