@@ -24,7 +24,6 @@ from django.http import (
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.urls import path, reverse
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -481,10 +480,6 @@ def case_presence(request: HttpRequest, number: int) -> HttpResponse:
         news = case_activity_since(case=case, event_id=int(since), viewer=_user(request))
     context = {"case": case, "others": presence_others(case=case, user=_user(request)), "news": news}
     return render(request, "desk/case/_presence.html", context)
-
-
-def case_conversation_url(case: Case, before: str) -> str:
-    return reverse("desk:case_conversation", args=[case.number]) + "?" + urlencode({"before": before})
 
 
 urlpatterns = [
