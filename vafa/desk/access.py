@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 
-from vafa.accounts.models import Role
+from vafa.accounts.models import Role, User
 from vafa.core.errors import Forbidden, NotFound
 
 View = Callable[..., HttpResponse]
@@ -37,12 +37,20 @@ def desk_view(view: View) -> View:
     return wrapper
 
 
+def desk_user(request: HttpRequest) -> User:
+    """The signed-in staff member of a request that `desk_view` let through."""
+    user = request.user
+    if not isinstance(user, User):
+        raise Http404
+    return user
+
+
 def manager_view(view: View) -> View:
     """A desk page for admins and managers only (404 for agents)."""
 
     @wraps(view)
     def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.role not in (Role.ADMIN, Role.MANAGER):
+        if desk_user(request).role not in (Role.ADMIN, Role.MANAGER):
             raise Http404
         return view(request, *args, **kwargs)
 

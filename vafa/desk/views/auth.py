@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from vafa.accounts.services import user_set_preferences
 from vafa.core.errors import ValidationFailed
-from vafa.desk.access import desk_view
+from vafa.desk.access import desk_user, desk_view
 from vafa.desk.forms import LanguageForm, PreferencesForm
 
 
@@ -43,7 +43,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @desk_view
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = desk_user(request)
     form = PreferencesForm(
         request.POST or None,
         initial={"language": user.language, "time_zone": user.time_zone, "native_digits": user.native_digits},
@@ -73,7 +73,8 @@ def language(request: HttpRequest) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = str(reverse_lazy("desk:home"))
     if form.is_valid():
-        user_set_preferences(actor=request.user, user=request.user, language=form.cleaned_data["language"])
+        user = desk_user(request)
+        user_set_preferences(actor=user, user=user, language=form.cleaned_data["language"])
         response: HttpResponse = HttpResponseRedirect(target)
         _remember_language(response, form.cleaned_data["language"])
         return response
