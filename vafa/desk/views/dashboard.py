@@ -6,17 +6,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 
-from vafa.accounts.models import User
-from vafa.desk.access import manager_view
+from vafa.desk.access import desk_user, manager_view
 from vafa.desk.dashboard import NO_TEAM, PERIODS, dashboard_get, parse_filters
 
 
 @manager_view
 def dashboard(request: HttpRequest) -> HttpResponse:
     filters = parse_filters(period=request.GET.get("period"), team=request.GET.get("team"))
-    viewer = request.user
-    assert isinstance(viewer, User)  # manager_view lets only signed-in managers and admins through
-    data = dashboard_get(viewer=viewer, filters=filters)
+    data = dashboard_get(viewer=desk_user(request), filters=filters)
     return render(
         request,
         "desk/dashboard/home.html",

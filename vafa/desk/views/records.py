@@ -8,16 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 
-from vafa.accounts.models import User
 from vafa.core.keyset import KeysetPage
 from vafa.desk import records
-from vafa.desk.access import desk_view
-
-
-def _viewer(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # desk_view lets only signed-in staff through
-    return user
+from vafa.desk.access import desk_user, desk_view
 
 
 def _cursors(request: HttpRequest, prefix: str = "") -> records.Cursors:
@@ -44,7 +37,7 @@ def _page_links(request: HttpRequest, page: KeysetPage[Any], prefix: str = "") -
 @desk_view
 def customer(request: HttpRequest, pk: int) -> HttpResponse:
     record = records.customer_record(
-        viewer=_viewer(request),
+        viewer=desk_user(request),
         customer_id=pk,
         cases_filter=request.GET.get("cases", "all"),
         cases=_cursors(request),
@@ -63,7 +56,7 @@ def customer(request: HttpRequest, pk: int) -> HttpResponse:
 def organisation(request: HttpRequest, pk: int) -> HttpResponse:
     cursors = _cursors(request)
     record = records.organisation_record(
-        viewer=_viewer(request), organisation_id=pk, after=cursors.after, before=cursors.before
+        viewer=desk_user(request), organisation_id=pk, after=cursors.after, before=cursors.before
     )
     pages = {"members": _page_links(request, record.members)}
     return render(request, "desk/records/organisation.html", {"record": record, "pages": pages})
@@ -73,7 +66,7 @@ def organisation(request: HttpRequest, pk: int) -> HttpResponse:
 def product(request: HttpRequest, pk: int) -> HttpResponse:
     cursors = _cursors(request)
     record = records.product_record(
-        viewer=_viewer(request), product_id=pk, after=cursors.after, before=cursors.before
+        viewer=desk_user(request), product_id=pk, after=cursors.after, before=cursors.before
     )
     pages = {"open": _page_links(request, record.open_page)}
     return render(request, "desk/records/product.html", {"record": record, "pages": pages})
@@ -81,7 +74,7 @@ def product(request: HttpRequest, pk: int) -> HttpResponse:
 
 @desk_view
 def unit(request: HttpRequest, pk: int) -> HttpResponse:
-    record = records.unit_record(viewer=_viewer(request), unit_id=pk)
+    record = records.unit_record(viewer=desk_user(request), unit_id=pk)
     return render(request, "desk/records/unit.html", {"record": record})
 
 
