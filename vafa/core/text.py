@@ -6,6 +6,7 @@ import html
 import re
 
 import nh3
+from django.utils.translation import gettext as _
 
 ALLOWED_TAGS = {
     "a",
@@ -63,6 +64,33 @@ def sanitize_html(value: str) -> str:
         url_schemes={"http", "https", "mailto", "tel", "cid"},
         link_rel="noopener noreferrer nofollow",
     )
+
+
+_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_ATTR = re.compile(r'\b(src|alt)="([^"]*)"')
+
+
+def _image_as_link(match: re.Match[str]) -> str:
+    attributes = dict(_ATTR.findall(match.group(0)))
+    src = html.unescape(attributes.get("src", ""))
+    name = html.unescape(attributes.get("alt", "")) or src.rsplit("/", 1)[-1][:80]
+    label = html.escape(_("Image not loaded: %(name)s") % {"name": name} if name else _("Image not loaded"))
+    if src.startswith(("https://", "http://")):
+        return (
+            f'<a href="{html.escape(src)}" class="vafa-remote-image" target="_blank" '
+            f'rel="noopener noreferrer nofollow">[{label}]</a>'
+        )
+    return f'<span class="vafa-remote-image">[{label}]</span>'
+
+
+def html_for_display(value: str) -> str:
+    """Sanitise `value` for showing in a page, with images turned into links that load nothing.
+
+    A picture in a customer's message would otherwise be fetched by the reader's browser the moment
+    the page opens, telling its host the reader's address and that the message was read (a
+    tracking pixel), or hitting an address of Vafa's own. The reader opens it deliberately instead.
+    """
+    return _IMG.sub(_image_as_link, sanitize_html(value))
 
 
 def html_to_text(value: str) -> str:
