@@ -101,3 +101,38 @@ class PeriodicRun(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SearchDocument(models.Model):
+    """What the search finds one record by: its normalised tokens, and the case or customer it belongs to.
+
+    The apps write these rows from their services (vafa.core.search); the full-text index over
+    `text` is the database's own (SQLite FTS5, PostgreSQL GIN), kept in step by the database.
+    """
+
+    class Kind(models.TextChoices):
+        CASE = "case", _("case")
+        MESSAGE = "message", _("message")
+        CUSTOMER = "customer", _("customer")
+        UNIT = "unit", _("unit")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    object_id = models.BigIntegerField(_("object id"))
+    case_id = models.BigIntegerField(_("case id"), null=True, blank=True)
+    customer_id = models.BigIntegerField(_("customer id"), null=True, blank=True)
+    text = models.TextField(_("text"), blank=True, default="")
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("search document")
+        verbose_name_plural = _("search documents")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id"], name="core_search_kind_object"),
+        ]
+        indexes = [
+            models.Index(fields=["case_id"], name="core_search_case"),
+            models.Index(fields=["customer_id"], name="core_search_customer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.object_id}"

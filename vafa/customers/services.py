@@ -14,10 +14,11 @@ from django.utils.translation import gettext_lazy as _
 from vafa.accounts.audit import audit_record, changed, snapshot
 from vafa.accounts.models import User
 from vafa.accounts.permissions import require_manager, require_staff
-from vafa.core.errors import Conflict, ValidationFailed
+from vafa.core.errors import Conflict, NotFound, ValidationFailed
 from vafa.core.i18n import choose_one_of, language_codes
 from vafa.customers.contacts import normalize_email, normalize_phone
 from vafa.customers.models import ContactPoint, Customer, Organisation, Tier
+from vafa.customers.search import customer_search_index, customers_search_index
 
 CUSTOMER_FIELDS = (
     "name",
@@ -176,6 +177,7 @@ def customer_create(
         values["consent_updated_at"] = timezone.now()
     customer = Customer.objects.create(**values)
     _add_contacts(customer, clean_emails, clean_phones)
+    customer_search_index(customer)
     audit_record(
         actor=actor,
         action="customer.create",
@@ -216,6 +218,8 @@ def customer_update(
     if update_fields:
         customer.save(update_fields=[*update_fields, "updated_at"])
     added_emails, added_phones = _add_contacts(customer, clean_emails, clean_phones)
+    if update_fields or added_emails or added_phones:
+        customer_search_index(customer)
     old, new = changed(before, snapshot(customer, CUSTOMER_FIELDS))
     if added_emails or added_phones:
         new = {**new, "emails_added": added_emails, "phones_added": added_phones}
@@ -256,6 +260,33 @@ def customer_upsert(
     return customer_update(
         actor=actor, customer=existing, emails=emails, phones=phones, name=name, **fields
     ), False
+
+
+@transaction.atomic
+def customer_remove_contact(*, actor: User | None, customer: Customer, value: str) -> Customer:
+    """Take an e-mail address or phone number off a customer (a wrong or abandoned one)."""
+    require_staff(actor)
+    point = customer.contact_points.filter(value=value.strip()).first()
+    if point is None and "@" in value:
+        point = customer.contact_points.filter(value=value.strip().lower()).first()
+    if point is None:
+        raise NotFound(_("The customer has no such e-mail address or phone number."))
+    point.delete()
+    if point.is_primary:
+        successor = customer.contact_points.filter(kind=point.kind).order_by("id").first()
+        if successor is not None:
+            successor.is_primary = True
+            successor.save(update_fields=["is_primary"])
+    customer.save(update_fields=["updated_at"])
+    customer_search_index(customer)
+    audit_record(
+        actor=actor,
+        action="customer.remove_contact",
+        obj=customer,
+        before={"kind": point.kind, "value": point.value},
+        after={},
+    )
+    return customer
 
 
 def _check_organisation_fields(values: dict[str, Any]) -> None:
@@ -309,6 +340,8 @@ def organisation_update(*, actor: User | None, organisation: Organisation, **fie
     if fields:
         organisation.save(update_fields=[*fields, "updated_at"])
     old, new = changed(before, snapshot(organisation, ORGANISATION_FIELDS))
+    if "name" in new:
+        customers_search_index(organisation.members.all())
     if new:
         audit_record(actor=actor, action="organisation.update", obj=organisation, before=old, after=new)
     return organisation

@@ -24,6 +24,7 @@ from vafa.accounts.models import Role, Team, User
 from vafa.accounts.services import user_create
 from vafa.catalog.models import Category, Product, WarrantyPolicy
 from vafa.core.models import Counter
+from vafa.core.search import search_reindex
 from vafa.customers.models import ContactPoint, Customer, Organisation
 from vafa.demo import names, products
 from vafa.demo.people import CUSTOMER_EMAIL, PeopleMixin
@@ -176,6 +177,8 @@ class DemoBuilder(PeopleMixin, SalesMixin):
             self.log(f"Cases, conversations and timelines ({self.n_cases})…")
             last_number = CaseBuilder(self).build()
             Counter.objects.update_or_create(name="case", defaults={"value": last_number})
+            self.log("Search index…")
+            search_reindex()
         counts = {
             "users": User.objects.count(),
             "teams": Team.objects.count(),

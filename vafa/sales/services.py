@@ -23,6 +23,7 @@ from vafa.core.i18n import choose_one_of
 from vafa.core.money import default_currency, is_currency, to_amount
 from vafa.customers.models import Customer
 from vafa.sales.models import Order, OrderLine, SalesChannel, Unit
+from vafa.sales.search import unit_search_index
 
 ORDER_FIELDS = (
     "number",
@@ -329,6 +330,7 @@ def unit_create(*, actor: User | None, product: Product, serial_number: str, **f
         )
     values = _unit_values(product, {"product": product, "serial_number": serial_number, **fields})
     unit = Unit.objects.create(**values)
+    unit_search_index(unit)
     audit_record(actor=actor, action="unit.create", obj=unit, after=snapshot(unit, UNIT_FIELDS))
     return unit
 
@@ -353,6 +355,7 @@ def unit_update(*, actor: User | None, unit: Unit, **fields: Any) -> Unit:
         setattr(unit, name, values.get(name))
     if names:
         unit.save(update_fields=[*names, "updated_at"])
+        unit_search_index(unit)
     old, new = changed(before, snapshot(unit, UNIT_FIELDS))
     if new:
         audit_record(actor=actor, action="unit.update", obj=unit, before=old, after=new)

@@ -43,6 +43,7 @@ from vafa.service.models import (
     Priority,
     Tag,
 )
+from vafa.service.search import case_search_index, message_search_index, messages_search_move
 
 CASE_AUDIT_FIELDS = (
     "subject",
@@ -248,6 +249,7 @@ def _add_message(
         created_at=at,
     )
     _store_attachments(message, attachments)
+    message_search_index(message, filenames=[item.filename for item in attachments])
     return message
 
 
@@ -343,6 +345,7 @@ def case_open(
         external_id=external_id,
     )
     events.opened(case, actor, now)
+    case_search_index(case)
     if channel == Channel.PROACTIVE:
         author_kind = AuthorKind.AGENT if actor is not None and actor.is_company_staff else AuthorKind.SYSTEM
         _add_message(
@@ -645,6 +648,8 @@ def case_update(
         now = timezone.now()
         case.updated_at = now
         case.save(update_fields=[*fields, "updated_at"])
+        if "subject" in fields:
+            case_search_index(case)
         old, new = changed(before, snapshot(case, CASE_AUDIT_FIELDS))
         events.updated(case, actor, now, changes={"from": old, "to": new})
         audit_record(actor=actor, action="case.update", obj=case, before=old, after=new)
@@ -829,6 +834,7 @@ def case_merge(*, actor: User | None, source: Case, target: Case) -> Case:
         raise Conflict(_("A closed case cannot be merged."), code=CaseError.CASE_CLOSED)
     now = timezone.now()
     moved = Message.objects.filter(case=source).update(case=target, merged_from=source)
+    messages_search_move(source=source, target=target)
     old_status = source.status
     source.status = CaseStatus.CLOSED
     source.merged_into = target
