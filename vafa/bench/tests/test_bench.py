@@ -1,6 +1,7 @@
 import json
 
 import pytest
+from django.db.models import Count
 
 from vafa.bench.results import make_result, results_merge, unit_of
 from vafa.bench.seed import seed
@@ -51,3 +52,31 @@ def test_seed_adds_cases_with_their_first_message_and_event(db):
     assert Counter.objects.get(name="case").value == 150
     assert sorted(Case.objects.values_list("number", flat=True)) == list(range(1, 151))
     assert seeded.token.startswith("vafa_")
+
+
+def test_seed_writes_conversations_indexes_them_and_signs_an_agent_in(db):
+    from django.contrib.auth import SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from vafa.accounts.models import Team, User
+    from vafa.core.models import SearchDocument
+
+    seeded = seed(customers=12, cases=20, messages_per_case=4)
+    seed(customers=12, cases=25, messages_per_case=4)
+
+    agent = User.objects.get(email="bench.agent@bench.vafa.test")
+    assert seeded.messages == 80
+    assert Message.objects.count() == 100
+    assert Message.objects.filter(author_kind="agent").count() >= 25
+    assert set(Case.objects.values_list("language", flat=True)) <= {"en", "fa", "ar", "ru"}
+    assert len(set(Case.objects.values_list("subject", flat=True))) > 10
+    assert dict(
+        SearchDocument.objects.values_list("kind").annotate(n=Count("id")).values_list("kind", "n")
+    ) == {
+        "customer": 12,
+        "case": 25,
+        "message": 100,
+    }
+    assert SessionStore(session_key=seeded.session).load()[SESSION_KEY] == str(agent.pk)
+    assert set(agent.teams.all()) == set(Team.objects.all())
+    assert not agent.sees_all_cases
