@@ -20,7 +20,7 @@ from vafa.desk.forms import DeskForm
 from vafa.sales.models import Unit
 from vafa.sales.selectors import unit_warranty_status
 from vafa.service.models import CaseKind, CaseStatus, Priority, WarrantyStatus
-from vafa.service.services import AttachmentInput, CaseError
+from vafa.service.services import AttachmentInput, CaseError, tag_names_split
 
 # The header fields an agent can edit in place, in the order the header shows them.
 EDITABLE_FIELDS = ("subject", "status", "priority", "kind", "team", "assignee", "unit", "tags")
@@ -121,7 +121,7 @@ class TagsForm(DeskForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        data["names"] = [part.strip() for part in (data.get("add") or "").split(",") if part.strip()]
+        data["names"] = tag_names_split(data.get("add") or "")
         if not data["names"] and not (data.get("remove") or "").strip():
             self.add_error("add", _("Write a tag."))
         return data

@@ -870,6 +870,14 @@ def case_merge(*, actor: User | None, source: Case, target: Case) -> Case:
     return target
 
 
+_TAG_SEPARATORS = re.compile("[,\u060c]")  # the Latin comma and the Arabic comma «،» of fa/ar keyboards
+
+
+def tag_names_split(raw: str) -> list[str]:
+    """The tag names typed in one box, separated by commas (Latin or Arabic)."""
+    return [part.strip() for part in _TAG_SEPARATORS.split(raw) if part.strip()]
+
+
 def tag_name_clean(raw: str) -> str:
     """The stored form of a tag: trimmed, inner spaces collapsed, lower case."""
     return " ".join(raw.split()).lower()
@@ -881,7 +889,7 @@ def _clean_tag_names(names: Sequence[str]) -> list[str]:
         name = tag_name_clean(raw)
         if not name:
             continue
-        if len(name) > 50 or "," in name:
+        if len(name) > 50 or _TAG_SEPARATORS.search(name):
             raise ValidationFailed(
                 _("Some fields are not valid."),
                 fields={"tags": [_("A tag has at most 50 characters and no commas.")]},

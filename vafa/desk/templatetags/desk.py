@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django import template
 from django.utils import timezone, translation
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from vafa.core.dates import format_date, to_local_digits
@@ -58,6 +60,39 @@ def num(context: template.Context, value: Any) -> str:
     """A number in the viewer's digits."""
     language, native = _reader(context)
     return to_local_digits(str(value), language, native_digits=native)
+
+
+_TAGS = re.compile(r"(<[^>]*>)")
+
+
+class LocalDigitsNode(template.Node):
+    def __init__(self, nodelist: template.NodeList) -> None:
+        self.nodelist = nodelist
+
+    def render(self, context: template.Context) -> str:
+        rendered = self.nodelist.render(context)
+        language, native = _reader(context)
+        if not native:
+            return rendered
+        # Only the text between tags: digits inside attributes (links, ids) must stay ASCII.
+        parts = _TAGS.split(rendered)
+        return mark_safe(  # noqa: S308 - the rendered template's own output, digits swapped in text only
+            "".join(
+                part if part.startswith("<") else to_local_digits(part, language, native_digits=native)
+                for part in parts
+            )
+        )
+
+
+@register.tag
+def localdigits(parser: template.base.Parser, token: template.base.Token) -> LocalDigitsNode:
+    """`{% localdigits %}…{% endlocaldigits %}`: the text inside in the viewer's digits.
+
+    For translated sentences with numbers in them ("3 open cases"), which `{% num %}` cannot reach.
+    """
+    nodelist = parser.parse(("endlocaldigits",))
+    parser.delete_first_token()
+    return LocalDigitsNode(nodelist)
 
 
 @register.filter
