@@ -9,7 +9,6 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import re
 import socket
 import statistics
 import subprocess
@@ -21,7 +20,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 from vafa.bench.results import Result, make_result
 
@@ -255,35 +253,3 @@ def run_foundation(target: Target, *, quick: bool, log: Callable[[str], None]) -
         )
         log(f"[{target.name}]   api_case_list_ms median {median:.1f} ms over {runs} requests")
     return results
-
-
-def desk_get(
-    conn: http.client.HTTPConnection, path: str, session_cookie: str
-) -> tuple[int, float | None, bytes]:
-    """GET a desk page as the signed-in session; (status, server ms from Server-Timing or None, body)."""
-    conn.request("GET", path, headers={"Cookie": f"sessionid={session_cookie}"})
-    response = conn.getresponse()
-    body = response.read()
-    timing = response.getheader("Server-Timing") or ""
-    match = re.search(r"app;dur=([0-9.]+)", timing)
-    return response.status, float(match.group(1)) if match else None, body
-
-
-def measure_search(port: int, session_cookie: str, terms: list[str] | tuple[str, ...], runs: int) -> float:
-    """Median milliseconds of GET /desk/search/?q=<term>, cycling through `terms`, after a warm-up.
-
-    The server's own time (Server-Timing) when the server sends it, the round trip otherwise. A term
-    naming exactly one case answers with a redirect to it (302), which counts as an answer.
-    """
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    timings: list[float] = []
-    for index in range(len(terms) + runs):
-        path = "/desk/search/?" + urlencode({"q": terms[index % len(terms)]})
-        started = time.perf_counter()
-        status, server_ms, body = desk_get(conn, path, session_cookie)
-        took = (time.perf_counter() - started) * 1000
-        if status not in (200, 302):
-            raise RuntimeError(f"GET {path} answered {status}: {body[:300]!r}")
-        if index >= len(terms):  # the first round warms caches up
-            timings.append(server_ms if server_ms is not None else took)
-    return statistics.median(timings)
