@@ -183,14 +183,15 @@ def _reverse(term: str) -> str:
 
 def _split_page(
     queryset: QuerySet[M], *, sort: SortKey, size: int, descending: bool, cursor: tuple[list[Any], int] | None
-) -> RawSQL:
+) -> RawSQL | None:
     """The ids of at most one page from each branch of a split sort, past the cursor, as one subquery.
 
     A branch whose value the walk has already left behind is skipped; the cursor's own branch
     continues after the cursor's row; the branches still ahead are read from their start. The
     branches are glued with UNION ALL (each its own derived table, which keeps its ORDER BY and
     LIMIT on every database), so the rows are then read by primary key: `id IN (SELECT …)` with an
-    OR of one subquery per branch sent PostgreSQL scanning the whole table.
+    OR of one subquery per branch sent PostgreSQL scanning the whole table. None when no branch can
+    hold a row.
     """
     rest = sort.columns[1:]
     sign = "-" if descending else ""
@@ -214,7 +215,7 @@ def _split_page(
         parts.append(f"SELECT * FROM ({sql}) AS keyset_branch_{len(parts)}")  # noqa: S608
         params += list(branch_params)
     if not parts:
-        return RawSQL("SELECT NULL WHERE 1 = 0", ())
+        return None
     return RawSQL(" UNION ALL ".join(parts), tuple(params))  # noqa: S611
 
 
@@ -244,8 +245,11 @@ def keyset_page(
     if sort.split:
         source = load if load is not None else queryset
         chosen = _split_page(queryset, sort=sort, size=size, descending=descending, cursor=cursor)
-        page = source.annotate(**sort.annotations).filter(pk__in=chosen).order_by(*ordering)[: size + 1]
-        rows = list(page)
+        rows = (
+            list(source.annotate(**sort.annotations).filter(pk__in=chosen).order_by(*ordering)[: size + 1])
+            if chosen is not None
+            else []
+        )
     else:
         if sort.annotations:
             queryset = queryset.annotate(**sort.annotations)

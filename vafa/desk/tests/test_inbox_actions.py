@@ -179,12 +179,14 @@ def test_bulk_form_with_bad_input_shows_a_message(desk_as, agent, team, customer
     no_action = post({"case": [str(case.pk)], "action": "explode"})
     no_agent = post({"case": [str(case.pk)], "action": "assign", "assignee": "999999"})
     nothing = post({"action": "priority", "priority": "high"})
+    no_priority = post({"case": [str(case.pk)], "action": "priority", "priority": ""})
     bad_priority = post({"case": [str(case.pk)], "action": "priority", "priority": "asap"})
     outside = post({"case": [str(case.pk)], "action": "tag", "tags": "a", "next": "https://evil.test/"})
 
     assert _messages(no_action) == ["Choose what to do with the ticked cases."]
     assert _messages(no_agent) == ["No such user."]
     assert _messages(nothing) == ["Tick at least one case first."]
+    assert _messages(no_priority) == ["Choose the priority to set."]
     assert _messages(bad_priority)[0].startswith(
         f"{case.reference} was not changed: Some fields are not valid."
     )

@@ -220,10 +220,9 @@ def _inbox_context(request: HttpRequest, *, full: bool) -> dict[str, Any]:
         "errors": query.errors,
         "now": scope.now,
         # (badge class, label) per value, translated once per page rather than once per row.
-        "statuses": {value: (STATUS_BADGES[value], str(label)) for value, label in CaseStatus.choices},
-        "priorities": {value: (PRIORITY_BADGES[value], str(label)) for value, label in Priority.choices},
+        "statuses": {status.value: (STATUS_BADGES[status], str(status.label)) for status in CaseStatus},
+        "priorities": {level.value: (PRIORITY_BADGES[level], str(level.label)) for level in Priority},
         "self_qs": query.querystring(page=True),
-        "list_qs": query.querystring(),
         "next_qs": query.querystring(after=page.next) if page.next else "",
         "previous_qs": query.querystring(before=page.previous) if page.previous else "",
         "inbox_url": inbox_url,
@@ -379,13 +378,13 @@ def inbox_bulk(request: HttpRequest) -> HttpResponse:
             if action == "assign":
                 result = cases_bulk_assign(actor=actor, case_ids=ids, **_assign_args(request))
             elif action == "status":
-                result = cases_bulk_set_status(
-                    actor=actor, case_ids=ids, status=request.POST.get("status", "")
-                )
+                if not request.POST.get("status"):
+                    raise ValidationFailed(_("Choose the status to set."))
+                result = cases_bulk_set_status(actor=actor, case_ids=ids, status=request.POST["status"])
             elif action == "priority":
-                result = cases_bulk_set_priority(
-                    actor=actor, case_ids=ids, priority=request.POST.get("priority", "")
-                )
+                if not request.POST.get("priority"):
+                    raise ValidationFailed(_("Choose the priority to set."))
+                result = cases_bulk_set_priority(actor=actor, case_ids=ids, priority=request.POST["priority"])
             elif action == "tag":
                 names = request.POST.get("tags", "").split(",")
                 result = cases_bulk_tag(actor=actor, case_ids=ids, names=names)
