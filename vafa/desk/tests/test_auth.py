@@ -103,7 +103,9 @@ def test_password_reset_mails_a_link_that_sets_a_new_password(agent):
     form_page = client.get(path, follow=True)
     assert form_page.status_code == 200
     set_url = form_page.redirect_chain[-1][0]
-    done = client.post(set_url, {"new_password1": "Brand-new-pass-7781", "new_password2": "Brand-new-pass-7781"})
+    done = client.post(
+        set_url, {"new_password1": "Brand-new-pass-7781", "new_password2": "Brand-new-pass-7781"}
+    )
     assert done.status_code == 302
     agent.refresh_from_db()
     assert agent.check_password("Brand-new-pass-7781")

@@ -13,7 +13,7 @@ import pytest
 
 from vafa.accounts.models import User
 from vafa.demo.builder import PASSWORDS, build_demo
-from vafa.service.models import OPEN_STATUSES, Case
+from vafa.service.models import OPEN_STATUSES
 from vafa.service.selectors import case_list
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
