@@ -13,7 +13,7 @@ from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.html import escape
@@ -21,6 +21,7 @@ from django.utils.html import escape
 from vafa.accounts.models import Role, Team, User
 from vafa.accounts.services import token_create
 from vafa.bench import phrases
+from vafa.core.housekeeping import database_statistics_refresh
 from vafa.core.models import Counter
 from vafa.core.search import search_reindex
 from vafa.customers.models import ContactPoint, Customer
@@ -220,8 +221,7 @@ def seed(*, customers: int, cases: int, seed_value: int = 7, messages_per_case: 
     seed_search_index(customers_after=before[0], cases_after=before[1], messages_after=before[2])
     # Fresh statistics, as a database that has lived with this data would have: without them
     # PostgreSQL plans the desk's queries for empty tables (seen: the case page's last-event lookup).
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    database_statistics_refresh(full=True)
     token = token_create(actor=None, user=admin, name="bench").raw
     return Seeded(
         token=token,

@@ -12,6 +12,7 @@ import logging
 
 from django.apps import apps
 from django.conf import settings
+from django.db import connection
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 from django_tasks import task
@@ -61,6 +62,29 @@ def idempotency_records_prune(*, now: dt.datetime | None = None) -> int:
     return deleted
 
 
+def database_statistics_refresh(*, full: bool = False) -> str:
+    """Refresh the query planner's statistics; return what ran.
+
+    PostgreSQL's autovacuum keeps its statistics; SQLite has none until asked, and without them it
+    plans the desk's scoped lists badly (an agent's "All open" took 92 ms instead of 40). `full`
+    runs a whole ANALYZE, for after a bulk load; the daily job samples (analysis_limit), which
+    takes well under a second at a million rows. (`PRAGMA optimize` would be lighter still, but
+    before SQLite 3.46 it looks only at tables the same connection has queried, and the job runs
+    on a fresh one.)
+    """
+    if connection.vendor == "sqlite":
+        statement = "ANALYZE" if full else "PRAGMA analysis_limit=1000; ANALYZE"
+    elif connection.vendor == "postgresql" and full:
+        statement = "ANALYZE"
+    else:
+        return ""
+    with connection.cursor() as cursor:
+        for part in statement.split("; "):
+            cursor.execute(part)
+    logger.info("Refreshed the planner statistics (%s)", statement)
+    return statement
+
+
 # periodic() is typed for plain callables, not django Task objects: hence the ignores.
 @periodic("prune_task_results", every=dt.timedelta(days=1))  # type: ignore[arg-type]
 @task()
@@ -72,3 +96,9 @@ def prune_task_results() -> int:
 @task()
 def prune_idempotency_keys() -> int:
     return idempotency_records_prune()
+
+
+@periodic("refresh_database_statistics", every=dt.timedelta(days=1))  # type: ignore[arg-type]
+@task()
+def refresh_database_statistics() -> str:
+    return database_statistics_refresh()

@@ -24,6 +24,7 @@ from vafa.accounts.models import Role, Team, User
 from vafa.accounts.services import user_create
 from vafa.catalog.models import Category, Product, WarrantyPolicy
 from vafa.core.models import Counter
+from vafa.core.housekeeping import database_statistics_refresh
 from vafa.core.search import search_reindex
 from vafa.customers.models import ContactPoint, Customer, Organisation
 from vafa.demo import names, products
@@ -179,6 +180,7 @@ class DemoBuilder(PeopleMixin, SalesMixin):
             Counter.objects.update_or_create(name="case", defaults={"value": last_number})
             self.log("Search index…")
             search_reindex()
+        database_statistics_refresh(full=True)
         counts = {
             "users": User.objects.count(),
             "teams": Team.objects.count(),

@@ -306,6 +306,23 @@ def test_housekeeping_jobs_are_declared_periodic():
     assert declared["prune_idempotency_keys"].every == dt.timedelta(hours=1)
     assert declared["prune_idempotency_keys"].func is housekeeping.prune_idempotency_keys
     assert declared["work_sweep"].every == dt.timedelta(minutes=1)
+    assert declared["refresh_database_statistics"].every == dt.timedelta(days=1)
+    assert declared["refresh_database_statistics"].func is housekeeping.refresh_database_statistics
+
+
+def test_statistics_refresh_runs_what_each_database_needs(db):
+    from django.db import connection
+
+    daily = housekeeping.database_statistics_refresh()
+    after_load = housekeeping.database_statistics_refresh(full=True)
+
+    if connection.vendor == "sqlite":
+        assert (daily, after_load) == ("PRAGMA analysis_limit=1000; ANALYZE", "ANALYZE")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            assert cursor.fetchone()[0] == 1
+    else:
+        assert (daily, after_load) == ("", "ANALYZE")
 
 
 def task_result(*, status: str, finished_at: dt.datetime | None) -> str:
