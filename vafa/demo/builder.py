@@ -23,8 +23,8 @@ from faker import Faker
 from vafa.accounts.models import Role, Team, User
 from vafa.accounts.services import user_create
 from vafa.catalog.models import Category, Product, WarrantyPolicy
-from vafa.core.models import Counter
 from vafa.core.housekeeping import database_statistics_refresh
+from vafa.core.models import Counter
 from vafa.core.search import search_reindex
 from vafa.customers.models import ContactPoint, Customer, Organisation
 from vafa.demo import names, products
