@@ -29,7 +29,7 @@ from vafa.catalog.models import Product
 from vafa.sales.models import Unit
 from vafa.sales.selectors import unit_warranty_q
 from vafa.service.models import Case, CaseKind, CaseStatus, Channel, Priority, WarrantyStatus
-from vafa.service.services import tag_name_clean
+from vafa.service.services import tag_name_clean, tag_names_split
 
 MAX_VALUES = 50
 MAX_VALUE_CHARS = 100
@@ -251,9 +251,8 @@ def _values(raw: Any) -> list[str]:
     for item in raw:
         if not isinstance(item, str | int) or isinstance(item, bool):
             continue
-        for part in str(item).split(","):
-            part = part.strip()
-            if part and part not in values:
+        for part in tag_names_split(str(item)):
+            if part not in values:
                 values.append(part)
     return values
 

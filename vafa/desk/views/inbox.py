@@ -42,6 +42,7 @@ from vafa.desk.services import (
     saved_view_update,
 )
 from vafa.service.models import CaseKind, CaseStatus, Channel, Priority, WarrantyStatus
+from vafa.service.services import tag_names_split
 
 MAX_DB_INT = 2**63 - 1
 FAILURES_LISTED = 10
@@ -386,7 +387,7 @@ def inbox_bulk(request: HttpRequest) -> HttpResponse:
                     raise ValidationFailed(_("Choose the priority to set."))
                 result = cases_bulk_set_priority(actor=actor, case_ids=ids, priority=request.POST["priority"])
             elif action == "tag":
-                names = request.POST.get("tags", "").split(",")
+                names = tag_names_split(request.POST.get("tags", ""))
                 result = cases_bulk_tag(actor=actor, case_ids=ids, names=names)
             else:
                 messages.error(request, _("Choose what to do with the ticked cases."))
