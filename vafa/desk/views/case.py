@@ -27,11 +27,10 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from vafa.accounts.models import User
 from vafa.core.context import via
 from vafa.core.errors import NotFound, VafaError, ValidationFailed
 from vafa.desk import case_forms as cf
-from vafa.desk.access import desk_view, is_htmx
+from vafa.desk.access import desk_user, desk_view, is_htmx
 from vafa.desk.conversation import stream_entries
 from vafa.desk.customer360 import customer_360, desk_href
 from vafa.desk.presence import presence_leave, presence_others, presence_touch
@@ -61,18 +60,10 @@ INLINE_SAFE_TYPES = frozenset(
 # --- loading --------------------------------------------------------------------------------------
 
 
-def _user(request: HttpRequest) -> User:
-    """The signed-in staff member (`desk_view` lets no one else through)."""
-    user = request.user
-    if not isinstance(user, User):
-        raise Http404
-    return user
-
-
 def _case(request: HttpRequest, number: int) -> Case:
     if number > MAX_DB_INT:
         raise Http404
-    return case_workspace_get(viewer=_user(request), number=number)
+    return case_workspace_get(viewer=desk_user(request), number=number)
 
 
 def _case_url(case: Case, anchor: str = "") -> str:
@@ -110,7 +101,7 @@ def _edit_form(request: HttpRequest, case: Case, name: str, data: QueryDict | No
         )
     if name == "unit":
         units = (
-            unit_list(viewer=_user(request))
+            unit_list(viewer=desk_user(request))
             .filter(owner_id=case.customer_id)
             .select_related(None)
             .select_related("product")
@@ -129,7 +120,7 @@ def _header_context(
         editing = ""
     if editing and form is None:
         form = _edit_form(request, case, editing)
-    previous, following = case_neighbours(viewer=_user(request), case=case)
+    previous, following = case_neighbours(viewer=desk_user(request), case=case)
     allowed = services.TRANSITIONS.get(case.status, frozenset())
     return {
         "case": case,
@@ -145,21 +136,21 @@ def _header_context(
         if case.merged_into_id is not None
         else "",
         "customer_url": desk_href("desk:customer", case.customer_id, f"/desk/customers/{case.customer_id}/"),
-        "is_mine": case.assignee_id == _user(request).pk,
+        "is_mine": case.assignee_id == desk_user(request).pk,
         "previous_case": previous,
         "next_case": following,
     }
 
 
 def _page_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, Any]:
-    page = case_conversation_page(viewer=_user(request), case=case, limit=STREAM_PAGE_SIZE)
+    page = case_conversation_page(viewer=desk_user(request), case=case, limit=STREAM_PAGE_SIZE)
     context = {
         "nav": "inbox",
         **_header_context(request, case, editing=extra.pop("editing", ""), form=extra.pop("form", None)),
         "entries": stream_entries(page, customer_name=case.customer.name),
         "earlier": page.earlier.encode() if page.earlier is not None else "",
-        "c360": customer_360(viewer=_user(request), customer=case.customer, exclude_case=case),
-        "others": presence_others(case=case, user=_user(request)),
+        "c360": customer_360(viewer=desk_user(request), customer=case.customer, exclude_case=case),
+        "others": presence_others(case=case, user=desk_user(request)),
         "reply_form": extra.pop("reply_form", None)
         or cf.ReplyForm(
             prefix="reply", initial={"mode": "note" if case.status == CaseStatus.CLOSED else "reply"}
@@ -263,7 +254,7 @@ def case_field(request: HttpRequest, number: int, name: str) -> HttpResponse:
 
 
 def _save_field(request: HttpRequest, case: Case, name: str, form: Any, *, assign_to_me: bool) -> None:
-    actor = _user(request)
+    actor = desk_user(request)
     if assign_to_me:
         services.case_assign(actor=actor, case=case, assignee=actor)
         return
@@ -326,11 +317,11 @@ def case_reply(request: HttpRequest, number: int) -> HttpResponse:
             with via("web"):
                 if fields["mode"] == "note":
                     message = services.case_note(
-                        actor=_user(request), case=case, body=fields["body"], attachments=attachments
+                        actor=desk_user(request), case=case, body=fields["body"], attachments=attachments
                     )
                 else:
                     message = services.case_reply(
-                        actor=_user(request),
+                        actor=desk_user(request),
                         case=case,
                         body=fields["body"],
                         attachments=attachments,
@@ -374,7 +365,7 @@ def case_conversation(request: HttpRequest, number: int) -> HttpResponse:
         before = StreamCursor.decode(raw) if raw else None
     except ValidationFailed as exc:
         return HttpResponseBadRequest(str(exc.message))
-    page = case_conversation_page(viewer=_user(request), case=case, before=before, limit=STREAM_PAGE_SIZE)
+    page = case_conversation_page(viewer=desk_user(request), case=case, before=before, limit=STREAM_PAGE_SIZE)
     context = {
         "case": case,
         "entries": stream_entries(page, customer_name=case.customer.name),
@@ -392,8 +383,8 @@ def case_attachment(request: HttpRequest, number: int, attachment_id: int) -> Ht
     """Download a file of the case, to viewers who may see the case, never shown inline."""
     if number > MAX_DB_INT or attachment_id > MAX_DB_INT:
         raise Http404
-    case = case_get_by_number(viewer=_user(request), number=number)
-    attachment = attachment_get(viewer=_user(request), case=case, attachment_id=attachment_id)
+    case = case_get_by_number(viewer=desk_user(request), number=number)
+    attachment = attachment_get(viewer=desk_user(request), case=case, attachment_id=attachment_id)
     try:
         handle = attachment.file.open("rb")
     except (FileNotFoundError, ValueError) as exc:
@@ -424,7 +415,7 @@ def case_merge(request: HttpRequest, number: int) -> HttpResponse:
     if form.is_valid():
         target_number = form.cleaned_data["target"]
         try:
-            target = case_get_by_number(viewer=_user(request), number=target_number)
+            target = case_get_by_number(viewer=desk_user(request), number=target_number)
         except NotFound:
             form.add_error(
                 "target",
@@ -435,7 +426,7 @@ def case_merge(request: HttpRequest, number: int) -> HttpResponse:
             if form.cleaned_data["confirm"]:
                 try:
                     with via("web"):
-                        merged = services.case_merge(actor=_user(request), source=case, target=target)
+                        merged = services.case_merge(actor=desk_user(request), source=case, target=target)
                 except VafaError as exc:
                     form.add_error("target", str(exc.message))
                     target = None
@@ -469,16 +460,16 @@ def case_presence(request: HttpRequest, number: int) -> HttpResponse:
     """Record that the agent has the case open (typing or not); answer who else has, and news."""
     if number > MAX_DB_INT:
         raise Http404
-    case = case_get_by_number(viewer=_user(request), number=number)
+    case = case_get_by_number(viewer=desk_user(request), number=number)
     if request.POST.get("leave") == "1":
-        presence_leave(user=_user(request), case=case)
+        presence_leave(user=desk_user(request), case=case)
         return HttpResponse(status=204)
-    presence_touch(user=_user(request), case=case, typing=request.POST.get("typing") == "1")
+    presence_touch(user=desk_user(request), case=case, typing=request.POST.get("typing") == "1")
     since = request.POST.get("since", "")
     news = False
     if since.isdigit() and len(since) <= 18:
-        news = case_activity_since(case=case, event_id=int(since), viewer=_user(request))
-    context = {"case": case, "others": presence_others(case=case, user=_user(request)), "news": news}
+        news = case_activity_since(case=case, event_id=int(since), viewer=desk_user(request))
+    context = {"case": case, "others": presence_others(case=case, user=desk_user(request)), "news": news}
     return render(request, "desk/case/_presence.html", context)
 
 

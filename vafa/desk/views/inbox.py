@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone, translation
@@ -21,13 +21,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from vafa.accounts.models import User
 from vafa.accounts.selectors import team_get, user_get
 from vafa.core.context import via
 from vafa.core.dates import format_date
 from vafa.core.errors import VafaError, ValidationFailed
 from vafa.desk import inbox as ib
-from vafa.desk.access import desk_view
+from vafa.desk.access import desk_user, desk_view
 from vafa.desk.models import SavedView
 from vafa.desk.services import (
     BulkResult,
@@ -92,14 +91,6 @@ class NavItem:
     saved: SavedView | None = None
 
 
-def _user(request: HttpRequest) -> User:
-    """The signed-in staff member (`desk_view` lets no one else through)."""
-    user = request.user
-    if not isinstance(user, User):
-        raise Http404
-    return user
-
-
 # --- building a page ------------------------------------------------------------------------------
 
 
@@ -161,7 +152,7 @@ def _reader_date(request: HttpRequest, day: Any) -> str:
         day,
         language=translation.get_language() or "en",
         with_time=False,
-        native_digits=_user(request).native_digits,
+        native_digits=desk_user(request).native_digits,
     )
 
 
@@ -197,7 +188,7 @@ def _inbox_context(request: HttpRequest, *, full: bool) -> dict[str, Any]:
     Full page: saved views, agents, teams, products, the viewer's teams (and an agent's scope),
     the rows, their tags, and the counts. The live refresh (`full=False`) skips the three lists.
     """
-    viewer = _user(request)
+    viewer = desk_user(request)
     saved_views = ib.saved_view_list(owner=viewer)
     choices = ib.inbox_choices() if full else None
     query = ib.inbox_query(request.GET, saved_views=saved_views, choices=choices)
@@ -347,7 +338,7 @@ def _assign_args(request: HttpRequest) -> dict[str, Any]:
     args: dict[str, Any] = {}
     assignee = request.POST.get("assignee", "")
     if assignee == ib.ME:
-        args["assignee"] = _user(request)
+        args["assignee"] = desk_user(request)
     elif assignee == ib.NONE:
         args["assignee"] = None
     elif assignee:
@@ -371,7 +362,7 @@ def _assign_args(request: HttpRequest) -> dict[str, Any]:
 def inbox_bulk(request: HttpRequest) -> HttpResponse:
     """Apply one action to the ticked cases and report what changed, what was refused and why."""
     back = _back(request)
-    actor = _user(request)
+    actor = desk_user(request)
     ids = _ids(request.POST.getlist("case"))
     action = request.POST.get("action", "")
     try:
@@ -410,7 +401,7 @@ def _definition(request: HttpRequest) -> tuple[dict[str, Any], str]:
 
 
 def _saved_view(request: HttpRequest, view_id: int) -> SavedView:
-    return ib.saved_view_get(owner=_user(request), view_id=min(view_id, MAX_DB_INT))
+    return ib.saved_view_get(owner=desk_user(request), view_id=min(view_id, MAX_DB_INT))
 
 
 @desk_view
@@ -421,7 +412,7 @@ def saved_view_new(request: HttpRequest) -> HttpResponse:
     try:
         with via("web"):
             view = saved_view_create(
-                actor=_user(request), name=request.POST.get("name", ""), filters=filters, sort=sort
+                actor=desk_user(request), name=request.POST.get("name", ""), filters=filters, sort=sort
             )
     except VafaError as exc:
         messages.error(request, error_text(exc))
@@ -438,7 +429,7 @@ def saved_view_save(request: HttpRequest, view_id: int) -> HttpResponse:
     filters, sort = _definition(request)
     try:
         with via("web"):
-            saved_view_update(actor=_user(request), view=view, filters=filters, sort=sort)
+            saved_view_update(actor=desk_user(request), view=view, filters=filters, sort=sort)
     except VafaError as exc:
         messages.error(request, error_text(exc))
         return HttpResponseRedirect(_back(request))
@@ -452,7 +443,7 @@ def saved_view_rename(request: HttpRequest, view_id: int) -> HttpResponse:
     view = _saved_view(request, view_id)
     try:
         with via("web"):
-            saved_view_update(actor=_user(request), view=view, name=request.POST.get("name", ""))
+            saved_view_update(actor=desk_user(request), view=view, name=request.POST.get("name", ""))
     except VafaError as exc:
         messages.error(request, error_text(exc))
     else:
@@ -466,7 +457,7 @@ def saved_view_remove(request: HttpRequest, view_id: int) -> HttpResponse:
     view = _saved_view(request, view_id)
     name = view.name
     with via("web"):
-        saved_view_delete(actor=_user(request), view=view)
+        saved_view_delete(actor=desk_user(request), view=view)
     messages.success(request, _("View “%(name)s” deleted.") % {"name": name})
     return HttpResponseRedirect(reverse("desk:inbox"))
 
@@ -476,13 +467,13 @@ def saved_view_remove(request: HttpRequest, view_id: int) -> HttpResponse:
 def saved_view_move(request: HttpRequest, view_id: int) -> HttpResponse:
     """Move a saved view one place up or down in the left column."""
     view = _saved_view(request, view_id)
-    order = [saved.pk for saved in ib.saved_view_list(owner=_user(request))]
+    order = [saved.pk for saved in ib.saved_view_list(owner=desk_user(request))]
     index = order.index(view.pk)
     target = index - 1 if request.POST.get("direction") == "up" else index + 1
     if 0 <= target < len(order):
         order[index], order[target] = order[target], order[index]
         with via("web"):
-            saved_view_reorder(actor=_user(request), view_ids=order)
+            saved_view_reorder(actor=desk_user(request), view_ids=order)
     return HttpResponseRedirect(_back(request))
 
 

@@ -10,9 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 
-from vafa.accounts.models import User
 from vafa.core.search.backends import CANDIDATES
-from vafa.desk.access import desk_view
+from vafa.desk.access import desk_user, desk_view
 from vafa.desk.search import MAX_QUERY_LENGTH, Section, desk_search
 from vafa.service.selectors import agent_sees_all_cases
 
@@ -38,8 +37,7 @@ def _page(raw: str | None) -> int:
 
 @desk_view
 def search(request: HttpRequest) -> HttpResponse:
-    viewer = request.user
-    assert isinstance(viewer, User)  # desk_view lets only signed-in staff through
+    viewer = desk_user(request)
     query = " ".join(request.GET.get("q", "").split())[:MAX_QUERY_LENGTH]
     kind = request.GET.get("kind", "")
     kind = kind if kind in SECTIONS else ""
