@@ -309,14 +309,19 @@ def case_neighbours(*, viewer: User, case: Case) -> tuple[Case | None, Case | No
         pk=case.pk
     )
     at, pk = case.updated_at, case.pk
+    # `updated_at >= at AND NOT (updated_at = at AND id <= pk)` rather than the usual OR of two
+    # branches: with bound parameters SQLite planned the OR as two index scans merged and sorted
+    # (20 ms per query at 100,000 cases); this form is one range on (assignee, updated_at, id).
     previous = (
-        mine.filter(Q(updated_at__gt=at) | Q(updated_at=at, pk__gt=pk))
+        mine.filter(updated_at__gte=at)
+        .exclude(updated_at=at, pk__lte=pk)
         .order_by("updated_at", "id")
         .only("number", "subject")
         .first()
     )
     following = (
-        mine.filter(Q(updated_at__lt=at) | Q(updated_at=at, pk__lt=pk))
+        mine.filter(updated_at__lte=at)
+        .exclude(updated_at=at, pk__gte=pk)
         .order_by("-updated_at", "-id")
         .only("number", "subject")
         .first()
