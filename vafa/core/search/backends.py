@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from django.core.exceptions import EmptyResultSet
+from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
@@ -335,4 +335,5 @@ def search_backend() -> SearchBackend:
     try:
         return _BACKENDS[connection.vendor]()
     except KeyError:
-        raise NotImplementedError(f"No search backend for the {connection.vendor} database.") from None
+        # Vafa supports SQLite and PostgreSQL; any other database is a configuration error.
+        raise ImproperlyConfigured(f"No search backend for the {connection.vendor} database.") from None
