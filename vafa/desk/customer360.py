@@ -20,7 +20,7 @@ from typing import Any
 
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 
@@ -39,14 +39,6 @@ WARRANTY_BADGES = {
     WarrantyState.EXPIRED: "text-bg-secondary",
     WarrantyState.NONE: "text-bg-light border",
 }
-
-
-def desk_href(name: str, pk: int, literal: str) -> str:
-    """The address of a desk page for record `pk`; `literal` while that page is not installed."""
-    try:
-        return reverse(name, args=[pk])
-    except NoReverseMatch:
-        return literal
 
 
 @dataclass(frozen=True)
@@ -87,7 +79,7 @@ class UnitCard:
 
     @property
     def url(self) -> str:
-        return desk_href("desk:unit", self.unit.pk, f"/desk/units/{self.unit.pk}/")
+        return reverse("desk:unit", args=[self.unit.pk])
 
     @property
     def product_name(self) -> str:
@@ -159,14 +151,14 @@ class Customer360:
 
     @property
     def url(self) -> str:
-        return desk_href("desk:customer", self.customer.pk, f"/desk/customers/{self.customer.pk}/")
+        return reverse("desk:customer", args=[self.customer.pk])
 
     @property
     def organisation_url(self) -> str:
         organisation = self.customer.organisation
         if organisation is None:
             return ""
-        return desk_href("desk:organisation", organisation.pk, f"/desk/organisations/{organisation.pk}/")
+        return reverse("desk:organisation", args=[organisation.pk])
 
     @property
     def language_label(self) -> str:

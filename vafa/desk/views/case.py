@@ -32,7 +32,7 @@ from vafa.core.errors import NotFound, VafaError, ValidationFailed
 from vafa.desk import case_forms as cf
 from vafa.desk.access import desk_user, desk_view, is_htmx
 from vafa.desk.conversation import stream_entries
-from vafa.desk.customer360 import customer_360, desk_href
+from vafa.desk.customer360 import customer_360
 from vafa.desk.presence import presence_leave, presence_others, presence_touch
 from vafa.sales.selectors import unit_list, unit_warranty_status
 from vafa.service import services
@@ -135,7 +135,7 @@ def _header_context(
         "merged_reference": f"{settings.VAFA_CASE_PREFIX}{getattr(case, 'merged_into_number', '')}"
         if case.merged_into_id is not None
         else "",
-        "customer_url": desk_href("desk:customer", case.customer_id, f"/desk/customers/{case.customer_id}/"),
+        "customer_url": reverse("desk:customer", args=[case.customer_id]),
         "is_mine": case.assignee_id == desk_user(request).pk,
         "previous_case": previous,
         "next_case": following,

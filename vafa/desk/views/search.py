@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path
 
 from vafa.core.search.backends import CANDIDATES
 from vafa.desk.access import desk_user, desk_view
@@ -19,13 +19,6 @@ SECTIONS = ("cases", "customers", "units")
 OVERVIEW_LIMITS = {"cases": 10, "customers": 5, "units": 5}
 PAGE_SIZE = 25
 MAX_PAGE = CANDIDATES // PAGE_SIZE
-
-
-def _case_url(number: int) -> str:
-    try:
-        return reverse("desk:case", kwargs={"number": number})
-    except NoReverseMatch:  # the case page is not installed in this build
-        return f"/desk/cases/{number}/"
 
 
 def _page(raw: str | None) -> int:
@@ -51,7 +44,7 @@ def search(request: HttpRequest) -> HttpResponse:
     results = desk_search(viewer=viewer, query=query, limits=limits, offsets=offsets)
     target = results.go_to
     if target is not None and not kind:
-        return redirect(_case_url(target.number))
+        return redirect("desk:case", number=target.number)
     sections: dict[str, Section[Any]] = {
         "cases": results.cases,
         "customers": results.customers,
