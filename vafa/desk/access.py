@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from vafa.accounts.models import Role, User
 from vafa.core.errors import Forbidden, NotFound
@@ -55,6 +56,18 @@ def manager_view(view: View) -> View:
         return view(request, *args, **kwargs)
 
     return desk_view(inner)
+
+
+def next_url(request: HttpRequest, default: str, *, within: str = "") -> str:
+    """The `next` address a form posted, if it is on this site (and under `within`); else `default`."""
+    target = request.POST.get("next", "")
+    if (
+        target.startswith(within)
+        and len(target) < 4000
+        and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+    ):
+        return target
+    return default
 
 
 def is_htmx(request: HttpRequest) -> bool:

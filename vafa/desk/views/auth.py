@@ -7,15 +7,14 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import path, reverse_lazy
+from django.urls import path, reverse, reverse_lazy
 from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from vafa.accounts.services import user_set_preferences
 from vafa.core.errors import ValidationFailed
-from vafa.desk.access import desk_user, desk_view
+from vafa.desk.access import desk_user, desk_view, next_url
 from vafa.desk.forms import LanguageForm, PreferencesForm
 
 
@@ -69,9 +68,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
 def language(request: HttpRequest) -> HttpResponse:
     """Switch the page language and keep it as the user's preference."""
     form = LanguageForm(request.POST)
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = str(reverse_lazy("desk:home"))
+    target = next_url(request, reverse("desk:home"))
     if form.is_valid():
         user = desk_user(request)
         user_set_preferences(actor=user, user=user, language=form.cleaned_data["language"])

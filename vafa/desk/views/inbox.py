@@ -16,7 +16,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone, translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -26,7 +25,7 @@ from vafa.core.context import via
 from vafa.core.dates import format_date
 from vafa.core.errors import VafaError, ValidationFailed
 from vafa.desk import inbox as ib
-from vafa.desk.access import desk_user, desk_view
+from vafa.desk.access import desk_user, desk_view, next_url
 from vafa.desk.models import SavedView
 from vafa.desk.services import (
     BulkResult,
@@ -276,15 +275,8 @@ def inbox_rows(request: HttpRequest) -> HttpResponse:
 
 def _back(request: HttpRequest) -> str:
     """Where a form returns to: the inbox address it was sent from, or the inbox."""
-    target = request.POST.get("next", "")
     inbox_url = reverse("desk:inbox")
-    if (
-        target.startswith(inbox_url)
-        and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
-        and len(target) < 4000
-    ):
-        return target
-    return inbox_url
+    return next_url(request, inbox_url, within=inbox_url)
 
 
 def _ids(values: list[str]) -> list[int]:

@@ -88,6 +88,4 @@
     document.querySelectorAll('input[type=checkbox][name="' + el.getAttribute("data-select-all") + '"]')
       .forEach(function (box) { box.checked = el.checked; });
   });
-
-  window.vafaDesk = { selectRow: selectRow };
 })();
