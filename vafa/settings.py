@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "vafa.catalog",
     "vafa.sales",
     "vafa.service",
+    "vafa.channels",
     "vafa.desk",
     "vafa.api",
     "vafa.imports",
@@ -267,6 +268,22 @@ VAFA_DEFAULT_CURRENCY = os.environ.get("VAFA_DEFAULT_CURRENCY", "IRR")
 VAFA_DEFAULT_PHONE_REGION = os.environ.get("VAFA_DEFAULT_PHONE_REGION", "IR")
 VAFA_API_PAGE_SIZE = env_int("VAFA_API_PAGE_SIZE", 50)
 VAFA_API_MAX_PAGE_SIZE = env_int("VAFA_API_MAX_PAGE_SIZE", 200)
+
+# --- the e-mail channel ---------------------------------------------------------------------------
+
+# The largest message the listener and the HTTP endpoint take; larger ones are refused at the door
+# (the sender's server tells the sender). Parts over VAFA_ATTACHMENT_MAX_BYTES inside an accepted
+# message are kept out of the case but recorded.
+VAFA_MAIL_MAX_BYTES = env_int("VAFA_MAIL_MAX_BYTES", 100 * 1024 * 1024)
+VAFA_MAIL_LISTEN_HOST = os.environ.get("VAFA_MAIL_LISTEN_HOST", "127.0.0.1")
+VAFA_MAIL_LISTEN_PORT = env_int("VAFA_MAIL_LISTEN_PORT", 2525)
+# Right-hand side of the Message-IDs Vafa makes; defaults to the domain of DEFAULT_FROM_EMAIL.
+VAFA_MAIL_DOMAIN = os.environ.get("VAFA_MAIL_DOMAIN", "")
+VAFA_MAIL_POLL_SECONDS = env_int("VAFA_MAIL_POLL_SECONDS", 60)
+# A CA bundle for IMAP servers with a private certificate authority; empty: the system's.
+VAFA_IMAP_CA_FILE = os.environ.get("VAFA_IMAP_CA_FILE", "")
+# How old an HTTP inbound request's signed timestamp may be before it is refused (replays).
+VAFA_MAIL_HTTP_MAX_AGE_SECONDS = env_int("VAFA_MAIL_HTTP_MAX_AGE_SECONDS", 300)
 
 # --- logging --------------------------------------------------------------------------------------
 

@@ -5,11 +5,15 @@
 - `@work_handler("kind")` registers the idempotent function that does the work.
 - `@periodic(name, every=...)` declares a job for the scheduler; only the holder of the
   scheduler lease enqueues periodic jobs, so two schedulers never double-fire.
+- `work_subscribe(event, kind)` / `work_publish(event, payload, key=...)`: a service announces that
+  something happened (a case opened, an agent replied); each subscribed kind of work gets its own
+  pending row, in the service's transaction. Not a signal: the rows are the durable record.
 - `work_sweep` (periodic) re-enqueues pending rows whose task was lost or whose lock expired.
 """
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import logging
 import traceback
@@ -29,6 +33,10 @@ logger = logging.getLogger(__name__)
 
 WorkHandler = Callable[[dict[str, Any]], None]
 _HANDLERS: dict[str, WorkHandler] = {}
+_SUBSCRIBERS: dict[str, list[str]] = {}
+_CURRENT: contextvars.ContextVar[PendingWork | None] = contextvars.ContextVar(
+    "vafa_current_work", default=None
+)
 LOCK_SECONDS = 300
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 6 * 3600
@@ -78,6 +86,26 @@ def work_schedule(
     return work
 
 
+def work_subscribe(event: str, kind: str) -> None:
+    """Have every `work_publish(event, ...)` schedule work of `kind` (registered with `work_handler`)."""
+    kinds = _SUBSCRIBERS.setdefault(event, [])
+    if kind not in kinds:
+        kinds.append(kind)
+
+
+def work_publish(event: str, payload: dict[str, Any], *, key: str) -> list[PendingWork]:
+    """Schedule the work each subscriber of `event` does; `key` makes publishing twice harmless."""
+    return [
+        work_schedule(kind, payload, dedupe_key=f"{kind}:{key}"[:200]) for kind in _SUBSCRIBERS.get(event, ())
+    ]
+
+
+def work_is_last_attempt() -> bool:
+    """Inside a work handler: whether a failure now is final (no retry follows)."""
+    work = _CURRENT.get()
+    return work is None or work.attempts >= work.max_attempts
+
+
 def _enqueue(work_id: int) -> None:
     try:
         work_run.enqueue(work_id)
@@ -111,6 +139,7 @@ def work_execute(work_id: int) -> str:
             state=PendingWork.State.FAILED, last_error=f"no handler for {work.kind}", locked_until=None
         )
         return "failed"
+    token = _CURRENT.set(work)
     try:
         with transaction.atomic():
             handler(work.payload)
@@ -131,6 +160,8 @@ def work_execute(work_id: int) -> str:
             due_at=now + dt.timedelta(seconds=delay), last_error=error, locked_until=None
         )
         return "retry"
+    finally:
+        _CURRENT.reset(token)
 
 
 @task()

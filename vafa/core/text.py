@@ -108,9 +108,10 @@ def text_to_html(value: str) -> str:
 
 
 def body_from(*, text: str | None = None, html_body: str | None = None) -> tuple[str, str]:
-    """Return (sanitised html, plain text) from whichever form the author sent."""
+    """Return (sanitised html, plain text) from whichever form the author sent (both: both kept)."""
     if html_body:
         clean = sanitize_html(html_body)
-        return clean, html_to_text(clean)
+        plain = (text or "").strip()
+        return clean, plain or html_to_text(clean)
     plain = (text or "").strip()
     return text_to_html(plain), plain

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import zoneinfo
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -345,3 +346,28 @@ def organisation_update(*, actor: User | None, organisation: Organisation, **fie
     if new:
         audit_record(actor=actor, action="organisation.update", obj=organisation, before=old, after=new)
     return organisation
+
+
+def contact_email_failing(*, address: str, at: dt.datetime, reason: str = "") -> int:
+    """Mark a customer's e-mail address as failing (a bounce); return how many addresses changed."""
+    points = list(
+        ContactPoint.objects.select_related("customer").filter(
+            kind=ContactPoint.Kind.EMAIL, value=address.strip().lower(), failing_since__isnull=True
+        )
+    )
+    for point in points:
+        ContactPoint.objects.filter(pk=point.pk).update(failing_since=at)
+        audit_record(
+            actor=None,
+            action="customer.contact_failing",
+            obj=point.customer,
+            after={"address": point.value, "reason": reason[:200]},
+        )
+    return len(points)
+
+
+def contact_email_working(*, address: str) -> int:
+    """Clear the failing mark of an address the customer has just written from."""
+    return ContactPoint.objects.filter(
+        kind=ContactPoint.Kind.EMAIL, value=address.strip().lower(), failing_since__isnull=False
+    ).update(failing_since=None)

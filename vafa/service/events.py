@@ -115,3 +115,7 @@ def tagged(case: Case, actor: User | None, at: dt.datetime, *, names: list[str])
 
 def untagged(case: Case, actor: User | None, at: dt.datetime, *, name: str) -> CaseEvent:
     return _record(case, EventKind.UNTAGGED, actor, at, {"tags": [name]})
+
+
+def followed_up(case: Case, actor: User | None, at: dt.datetime, *, follow_up: Case) -> CaseEvent:
+    return _record(case, EventKind.FOLLOWED_UP, actor, at, {"case": follow_up.pk, "number": follow_up.number})

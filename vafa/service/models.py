@@ -164,6 +164,15 @@ class Case(models.Model):
         related_name="merged_cases",
     )
     external_id = models.CharField(_("external id"), max_length=100, blank=True, default="")
+    follow_up_of = models.ForeignKey(
+        "self",
+        verbose_name=_("follow-up of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="follow_ups",
+        help_text=_("The closed case this one continues."),
+    )
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="cases")
 
     class Meta:
@@ -285,6 +294,8 @@ class Attachment(models.Model):
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveBigIntegerField(_("size (bytes)"))
     sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    # The Content-ID an e-mail's HTML refers to this file by (an inline image); "" for plain attachments.
+    content_id = models.CharField(_("content ID"), max_length=255, blank=True, default="")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -314,6 +325,7 @@ class EventKind(models.TextChoices):
     UPDATED = "updated", _("Updated")
     TAGGED = "tagged", _("Tagged")
     UNTAGGED = "untagged", _("Tag removed")
+    FOLLOWED_UP = "followed_up", _("Follow-up opened")
 
 
 class CaseEvent(models.Model):

@@ -24,6 +24,7 @@ from vafa.accounts.permissions import require_staff
 from vafa.catalog.models import Product
 from vafa.core.errors import Conflict, Forbidden, VafaError, ValidationFailed
 from vafa.core.i18n import choose_one_of, language_codes
+from vafa.core.jobs import work_publish
 from vafa.core.models import Counter
 from vafa.core.text import body_from
 from vafa.customers.models import Customer
@@ -135,6 +136,7 @@ class AttachmentInput:
     filename: str
     content_type: str
     content: bytes
+    content_id: str = ""
 
 
 _UNSET: Any = object()
@@ -178,6 +180,11 @@ def _refuse_transition(case: Case, target: str) -> VafaError:
     )
 
 
+def content_type_allowed(content_type: str) -> bool:
+    """Whether a declared content type is well-formed enough to store and serve back."""
+    return bool(_CONTENT_TYPE.match(content_type.lower()))
+
+
 def _validate_attachments(attachments: Sequence[AttachmentInput]) -> None:
     if len(attachments) > settings.VAFA_ATTACHMENT_MAX_COUNT:
         raise ValidationFailed(
@@ -208,6 +215,7 @@ def _store_attachments(message: Message, attachments: Sequence[AttachmentInput])
             content_type=item.content_type.lower(),
             size=len(item.content),
             sha256=digest,
+            content_id=item.content_id[:255],
         )
         path = f"attachments/{digest[:2]}/{digest}"
         if default_storage.exists(path):
@@ -281,6 +289,7 @@ def case_open(
     language: str | None = None,
     attachments: Sequence[AttachmentInput] = (),
     external_id: str = "",
+    follow_up_of: Case | None = None,
 ) -> Case:
     """Open a case for a customer with its first message, capturing the unit's warranty status."""
     errors: dict[str, list[Any]] = {}
@@ -343,8 +352,11 @@ def case_open(
         created_at=now,
         updated_at=now,
         external_id=external_id,
+        follow_up_of=follow_up_of,
     )
     events.opened(case, actor, now)
+    if follow_up_of is not None:
+        events.followed_up(follow_up_of, actor, now, follow_up=case)
     case_search_index(case)
     if channel == Channel.PROACTIVE:
         author_kind = AuthorKind.AGENT if actor is not None and actor.is_company_staff else AuthorKind.SYSTEM
@@ -378,6 +390,7 @@ def case_open(
     if team is not None:
         events.transferred(case, actor, now, old=None, new=team.pk)
     audit_record(actor=actor, action="case.open", obj=case, after=snapshot(case, CASE_AUDIT_FIELDS))
+    work_publish("case.opened", {"case_id": case.pk}, key=f"case:{case.pk}")
     return case
 
 
@@ -445,6 +458,7 @@ def case_reply(
     case.save(update_fields=sorted(set(fields)))
     old, new = changed(before, snapshot(case, CASE_AUDIT_FIELDS))
     audit_record(actor=actor, action="case.reply", obj=case, before=old, after={**new, "message": message.pk})
+    work_publish("case.replied", {"case_id": case.pk, "message_id": message.pk}, key=f"message:{message.pk}")
     if resolve:
         case_resolve(actor=actor, case=case, summary=resolution_summary)
     return message
@@ -752,6 +766,7 @@ def case_resolve(*, actor: User | None, case: Case, summary: str = "") -> Case:
         before={"status": old},
         after={"status": case.status, "resolution_summary": case.resolution_summary},
     )
+    work_publish("case.resolved", {"case_id": case.pk}, key=f"case:{case.pk}:resolved:{now.isoformat()}")
     return case
 
 

@@ -1,0 +1,332 @@
+"""Turn a stored e-mail into a message on a case, or keep it in quarantine with the reason.
+
+`inbound_process` may run any number of times for the same row: a message already processed,
+recognised as a duplicate, quarantined or dismissed is left alone, and the case's own work happens
+in one transaction with the row's new state, so a crash half-way leaves the row "received" for the
+next run. Nothing here deletes what arrived: the original stays on storage whatever happens.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import traceback
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+
+from vafa.channels.email.parse import MailParseError, ParsedMail, parse_mail, subject_case_numbers
+from vafa.channels.email.thread import thread_find
+from vafa.channels.models import InboundMail, InboundState, Mailbox, OutboundMail, QuarantineReason
+from vafa.channels.services import inbound_raw, mailbox_for_recipients, sender_is_blocked
+from vafa.core.errors import VafaError
+from vafa.core.jobs import work_is_last_attempt
+from vafa.customers.models import Customer
+from vafa.customers.selectors import customer_find_by_email
+from vafa.customers.services import contact_email_failing, contact_email_working, customer_create
+from vafa.service.models import Case, CaseStatus, Channel, Message
+from vafa.service.services import (
+    BLOCKED_EXTENSIONS,
+    AttachmentInput,
+    case_customer_reply,
+    case_open,
+    case_reopen,
+    content_type_allowed,
+)
+
+logger = logging.getLogger(__name__)
+
+RATE_WINDOW = dt.timedelta(hours=1)
+MAX_LISTED_ADDRESSES = 50
+
+
+class Quarantined(Exception):
+    """Processing stops here: the message is kept in quarantine with this reason."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass
+class Outcome:
+    case: Case | None
+    message: Message | None
+    detail: str = ""
+    skipped: list[dict[str, Any]] | None = None
+
+
+def _listing(parsed: ParsedMail) -> dict[str, Any]:
+    """The columns the quarantine and the mail log show, filled as soon as the mail is read."""
+    return {
+        "rfc_message_id": parsed.message_id[:255],
+        "content_hash": parsed.content_hash,
+        "subject": parsed.subject[:250],
+        "from_address": (parsed.sender.address if parsed.sender else "")[:254],
+        "from_name": (parsed.sender.name if parsed.sender else "")[:200],
+        "to_addresses": [a.address for a in parsed.to if a.address][:MAX_LISTED_ADDRESSES],
+        "cc_addresses": [a.address for a in parsed.cc if a.address][:MAX_LISTED_ADDRESSES],
+        "auto_reply": parsed.auto_reply,
+        "bounce": parsed.bounce,
+    }
+
+
+def _skipped(parsed: ParsedMail) -> list[dict[str, Any]]:
+    return [
+        {
+            "filename": part.filename,
+            "content_type": part.content_type,
+            "size": part.size,
+            "reason": part.reason,
+        }
+        for part in parsed.skipped
+    ]
+
+
+def _attachments(parsed: ParsedMail, skipped: list[dict[str, Any]]) -> list[AttachmentInput]:
+    """The parts that may go on the case; those the case services would refuse are recorded instead."""
+    kept: list[AttachmentInput] = []
+    for part in parsed.attachments:
+        content_type = (
+            part.content_type if content_type_allowed(part.content_type) else "application/octet-stream"
+        )
+        if PurePath(part.filename).suffix.lower() in BLOCKED_EXTENSIONS:
+            skipped.append(
+                {
+                    "filename": part.filename,
+                    "content_type": part.content_type,
+                    "size": len(part.content),
+                    "reason": "blocked_type",
+                }
+            )
+            continue
+        kept.append(
+            AttachmentInput(
+                filename=part.filename,
+                content_type=content_type,
+                content=part.content,
+                content_id=part.content_id,
+            )
+        )
+    return kept
+
+
+def _twin(inbound: InboundMail, parsed: ParsedMail) -> InboundMail | None:
+    """An earlier delivery of the same message (same Message-ID, same content) that was processed."""
+    return (
+        InboundMail.objects.filter(
+            rfc_message_id=parsed.message_id[:255],
+            content_hash=parsed.content_hash,
+            state=InboundState.PROCESSED,
+        )
+        .exclude(pk=inbound.pk)
+        .order_by("id")
+        .first()
+    )
+
+
+def _mailbox(inbound: InboundMail, parsed: ParsedMail) -> Mailbox:
+    if inbound.mailbox is not None and inbound.mailbox.is_active:
+        return inbound.mailbox
+    found = mailbox_for_recipients(
+        [*inbound.envelope_to, *(a.address for a in parsed.to), *(a.address for a in parsed.cc)]
+    )
+    if found is None:
+        raise Quarantined(QuarantineReason.NO_MAILBOX)
+    return found
+
+
+def _bounce(parsed: ParsedMail, now: dt.datetime) -> Outcome:
+    """A delivery failure report: the address is marked failing and the sent mail marked bounced."""
+    for address in parsed.bounced_addresses:
+        contact_email_failing(address=address, at=now, reason="bounce")
+    case = None
+    if parsed.bounced_message_id:
+        outbound = (
+            OutboundMail.objects.select_related("case")
+            .filter(rfc_message_id=parsed.bounced_message_id)
+            .first()
+        )
+        if outbound is not None:
+            OutboundMail.objects.filter(pk=outbound.pk).update(
+                state=OutboundMail.State.BOUNCED, bounced_at=now
+            )
+            case = outbound.case
+    return Outcome(case=case, message=None, detail="bounce: " + ", ".join(parsed.bounced_addresses))
+
+
+def _check_sender(inbound: InboundMail, mailbox: Mailbox, address: str, *, release: bool) -> None:
+    if release:
+        return
+    if Mailbox.objects.filter(address=address).exists():
+        raise Quarantined(QuarantineReason.LOOP, address)
+    if sender_is_blocked(address):
+        raise Quarantined(QuarantineReason.BLOCKED, address)
+    if mailbox.sender_rate_limit:
+        recent = (
+            InboundMail.objects.filter(
+                from_address=address,
+                received_at__gte=inbound.received_at - RATE_WINDOW,
+                received_at__lte=inbound.received_at,
+            )
+            .exclude(pk=inbound.pk)
+            .exclude(state__in=[InboundState.DUPLICATE, InboundState.DISMISSED])
+            .count()
+        )
+        if recent >= mailbox.sender_rate_limit:
+            raise Quarantined(QuarantineReason.RATE_LIMITED, f"{recent + 1}/{mailbox.sender_rate_limit}")
+
+
+def _customer(parsed: ParsedMail, mailbox: Mailbox, address: str, *, release: bool) -> Customer:
+    customer = customer_find_by_email(address)
+    if customer is not None:
+        contact_email_working(address=address)
+        return customer
+    if not (mailbox.create_customers or release):
+        raise Quarantined(QuarantineReason.UNKNOWN_SENDER, address)
+    name = (parsed.sender.name if parsed.sender else "").strip() or address.partition("@")[0]
+    return customer_create(
+        actor=None, name=name[:200], emails=[address], language=parsed.language or mailbox.language
+    )
+
+
+def _body(parsed: ParsedMail, language: str) -> tuple[str, str | None]:
+    """The text and HTML to record; a mail with no words (only files, or only headers) still says so."""
+    if parsed.text.strip() or parsed.html.strip():
+        return parsed.text, parsed.html or None
+    with translation.override(language):
+        return gettext("(The e-mail had no text.)"), None
+
+
+def _deliver(inbound: InboundMail, parsed: ParsedMail, mailbox: Mailbox, *, release: bool) -> Outcome:
+    sender = parsed.sender
+    if sender is None or not sender.address:
+        raise Quarantined(QuarantineReason.NO_SENDER)
+    address = sender.address
+    _check_sender(inbound, mailbox, address, release=release)
+    customer = _customer(parsed, mailbox, address, release=release)
+    match = thread_find(
+        in_reply_to=parsed.in_reply_to,
+        references=parsed.references,
+        subject_numbers=subject_case_numbers(parsed.subject, settings.VAFA_CASE_PREFIX),
+        customer=customer,
+    )
+    language = parsed.language or customer.language
+    skipped = _skipped(parsed)
+    attachments = _attachments(parsed, skipped)
+    text, html = _body(parsed, language)
+    follow_up_of: Case | None = None
+    if match is not None:
+        case = match.case
+        if case.status == CaseStatus.CLOSED and mailbox.closed_case_policy == Mailbox.ClosedCasePolicy.REOPEN:
+            case = case_reopen(actor=None, case=case, reason="customer wrote by e-mail")
+        if case.status != CaseStatus.CLOSED:
+            message = case_customer_reply(
+                case=case,
+                customer=customer,
+                body=text,
+                body_html=html,
+                attachments=attachments,
+                channel=Channel.EMAIL,
+            )
+            return Outcome(case=case, message=message, detail=f"threaded by {match.by}", skipped=skipped)
+        follow_up_of = case
+    with translation.override(language):
+        subject = parsed.subject.strip()[:250] or gettext("(no subject)")
+    case = case_open(
+        actor=None,
+        customer=customer,
+        subject=subject,
+        body=text,
+        body_html=html,
+        channel=Channel.EMAIL,
+        team=mailbox.team,
+        language=language,
+        attachments=attachments,
+        follow_up_of=follow_up_of,
+    )
+    message = Message.objects.filter(case=case).order_by("id").first()
+    return Outcome(
+        case=case, message=message, detail="follow-up" if follow_up_of else "new case", skipped=skipped
+    )
+
+
+def _quarantine(inbound_id: int, reason: str, detail: str, listing: dict[str, Any]) -> None:
+    InboundMail.objects.filter(pk=inbound_id).update(
+        **listing,
+        state=InboundState.QUARANTINED,
+        reason=reason,
+        detail=detail[:4000],
+        processed_at=timezone.now(),
+    )
+
+
+def inbound_process(*, inbound_id: int) -> InboundMail:
+    """Process a stored e-mail into a case (safe to run again), or quarantine it with the reason."""
+    InboundMail.objects.filter(pk=inbound_id, state=InboundState.RECEIVED).update(attempts=F("attempts") + 1)
+    inbound = InboundMail.objects.select_related("mailbox").get(pk=inbound_id)
+    if inbound.state != InboundState.RECEIVED:
+        return inbound
+    release = inbound.detail == "release"
+    listing: dict[str, Any] = {}
+    try:
+        parsed = parse_mail(
+            inbound_raw(inbound),
+            max_part_bytes=settings.VAFA_ATTACHMENT_MAX_BYTES,
+            max_parts=settings.VAFA_ATTACHMENT_MAX_COUNT,
+        )
+        listing = _listing(parsed)
+        with transaction.atomic():
+            _process(inbound, parsed, listing, release=release)
+    except MailParseError as exc:
+        _quarantine(inbound.pk, QuarantineReason.UNREADABLE, f"{exc.code}: {exc.detail}", listing)
+    except Quarantined as exc:
+        _quarantine(inbound.pk, exc.reason, exc.detail, listing)
+    except VafaError as exc:
+        _quarantine(inbound.pk, QuarantineReason.REJECTED, str(exc.message), listing)
+    except Exception:
+        if not work_is_last_attempt():
+            raise
+        logger.exception("E-mail %s could not be processed; it is quarantined", inbound.pk)
+        _quarantine(inbound.pk, QuarantineReason.FAILED, traceback.format_exc(limit=6), listing)
+    inbound.refresh_from_db()
+    return inbound
+
+
+def _process(inbound: InboundMail, parsed: ParsedMail, listing: dict[str, Any], *, release: bool) -> None:
+    now = timezone.now()
+    twin = _twin(inbound, parsed)
+    if twin is not None:
+        InboundMail.objects.filter(pk=inbound.pk).update(
+            **listing,
+            state=InboundState.DUPLICATE,
+            duplicate_of=twin,
+            case_id=twin.case_id,
+            message_id=twin.message_id,
+            processed_at=now,
+        )
+        return
+    mailbox = _mailbox(inbound, parsed)
+    if parsed.bounce:
+        outcome = _bounce(parsed, now)
+    else:
+        outcome = _deliver(inbound, parsed, mailbox, release=release)
+    InboundMail.objects.filter(pk=inbound.pk).update(
+        **listing,
+        mailbox=mailbox,
+        state=InboundState.PROCESSED,
+        reason="",
+        detail=outcome.detail[:4000],
+        skipped_parts=outcome.skipped if outcome.skipped is not None else _skipped(parsed),
+        case=outcome.case,
+        message=outcome.message,
+        processed_at=now,
+        dedupe_key=f"{parsed.message_id[:120]}:{parsed.content_hash}",
+    )
