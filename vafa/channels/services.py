@@ -21,10 +21,10 @@ from django.utils.translation import gettext_lazy as _
 from vafa.accounts.audit import audit_record
 from vafa.accounts.models import User
 from vafa.accounts.permissions import require_manager
+from vafa.channels.models import BlockedSender, InboundMail, InboundState, Mailbox
 from vafa.core.errors import Conflict, ValidationFailed
 from vafa.core.jobs import work_schedule
 from vafa.customers.contacts import normalize_email
-from vafa.channels.models import BlockedSender, InboundMail, InboundState, Mailbox
 
 PROCESS_KIND = "channels.inbound_process"
 

@@ -314,10 +314,7 @@ def _process(inbound: InboundMail, parsed: ParsedMail, listing: dict[str, Any], 
         )
         return
     mailbox = _mailbox(inbound, parsed)
-    if parsed.bounce:
-        outcome = _bounce(parsed, now)
-    else:
-        outcome = _deliver(inbound, parsed, mailbox, release=release)
+    outcome = _bounce(parsed, now) if parsed.bounce else _deliver(inbound, parsed, mailbox, release=release)
     InboundMail.objects.filter(pk=inbound.pk).update(
         **listing,
         mailbox=mailbox,
