@@ -11,6 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 CHROMIUM ?= /usr/bin/chromium
+DOVECOT ?= /usr/sbin/dovecot
 # Extra pytest arguments, e.g. `make test PYTEST_ARGS="-k scheduler"`.
 PYTEST_ARGS ?=
 # Extra `vafa demo` arguments, e.g. `make demo DEMO_ARGS="--customers 200 --cases 300"`.
@@ -34,7 +35,7 @@ VENDOR_FILES := \
 
 PO_FILES := $(shell find vafa -path '*/locale/*/LC_MESSAGES/*.po' 2>/dev/null)
 
-.PHONY: help venv assets messages screenshots demo serve test test-sqlite test-postgres check-postgres check-chromium bench lint
+.PHONY: help venv assets messages screenshots demo serve test test-sqlite test-postgres check-postgres check-chromium check-dovecot bench lint
 
 help:
 	@echo "make demo           virtualenv, translations, migrate, static files, demo data, then run the stack"
@@ -93,11 +94,11 @@ serve: venv assets
 test: check-postgres test-sqlite test-postgres
 
 # DATABASE_URL is unset so that pytest-django builds its SQLite test database.
-test-sqlite: venv assets messages check-chromium
+test-sqlite: venv assets messages check-chromium check-dovecot
 	@echo "== tests on SQLite =="
 	env -u DATABASE_URL $(PYTEST)
 
-test-postgres: venv assets messages check-chromium check-postgres
+test-postgres: venv assets messages check-chromium check-dovecot check-postgres
 	@echo "== tests on PostgreSQL =="
 	DATABASE_URL=$(POSTGRES_URL) $(PYTEST)
 
@@ -111,6 +112,9 @@ check-postgres: venv
 
 check-chromium:
 	@test -x $(CHROMIUM) || { echo "make: browser tests need Chromium at $(CHROMIUM) (apt-get install chromium chromium-driver; .ci/run does it)"; exit 1; }
+
+check-dovecot:
+	@test -x $(DOVECOT) || { echo "make: IMAP tests need Dovecot at $(DOVECOT) (apt-get install dovecot-imapd; .ci/run does it)"; exit 1; }
 
 # Pictures of the main desk pages on a small demo company, in English and Persian, for the README.
 screenshots: venv assets messages check-chromium
