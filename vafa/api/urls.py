@@ -96,6 +96,7 @@ api.add_decorator(_through_api, mode="operation")
 
 def _add_routers() -> None:
     from vafa.catalog.api import router as catalog_router
+    from vafa.channels.api import router as channels_router
     from vafa.customers.api import router as customers_router
     from vafa.sales.api import router as sales_router
     from vafa.service.api import router as service_router
@@ -104,6 +105,7 @@ def _add_routers() -> None:
     api.add_router("", catalog_router)
     api.add_router("", sales_router)
     api.add_router("", service_router)
+    api.add_router("", channels_router)
 
     # Last: any other path under /api/v1/ answers a JSON 404, not Django's HTML page.
     fallback = Router(auth=None)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vafa.channels.email import imap  # noqa: F401
+from vafa.channels.email import imap, outbound  # noqa: F401
 from vafa.channels.services import PROCESS_KIND
 from vafa.core.jobs import work_handler
 
