@@ -15,6 +15,7 @@ ALLOWED_TAGS = {
     "blockquote",
     "br",
     "code",
+    "details",
     "div",
     "em",
     "h1",
@@ -32,6 +33,7 @@ ALLOWED_TAGS = {
     "span",
     "strong",
     "sub",
+    "summary",
     "sup",
     "table",
     "tbody",
@@ -44,6 +46,8 @@ ALLOWED_TAGS = {
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
+    # Folded quoted history and signatures of e-mail (vafa-quoted, vafa-signature) keep their class.
+    "details": {"class"},
     "img": {"src", "alt", "title", "width", "height"},
     "td": {"colspan", "rowspan"},
     "th": {"colspan", "rowspan"},
