@@ -232,6 +232,8 @@ class InboundMail(models.Model):
             models.Index(fields=["rfc_message_id"], name="channels_inbound_msgid"),
             models.Index(fields=["from_address", "received_at"], name="channels_inbound_from"),
             models.Index(fields=["case", "received_at"], name="channels_inbound_case"),
+            # IMAP after a UIDVALIDITY change: is this exact message already stored for the mailbox?
+            models.Index(fields=["mailbox", "sha256"], name="channels_inbound_mailbox_sha"),
         ]
 
     def __str__(self) -> str:

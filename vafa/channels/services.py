@@ -103,7 +103,7 @@ def inbound_store(
 
 def inbound_raw(inbound: InboundMail) -> bytes:
     """The original bytes of a stored message."""
-    with default_storage.open(inbound.raw.name, "rb") as handle:
+    with default_storage.open(str(inbound.raw.name), "rb") as handle:
         return bytes(handle.read())
 
 

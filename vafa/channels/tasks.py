@@ -9,13 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from vafa.channels.email import imap, outbound  # noqa: F401
+from vafa.channels.email.ingest import inbound_process
 from vafa.channels.services import PROCESS_KIND
 from vafa.core.jobs import work_handler
 
 
-@work_handler(PROCESS_KIND)
+@work_handler(PROCESS_KIND, atomic=False)
 def inbound_process_work(payload: dict[str, Any]) -> None:
-    # Imported here: the parser is only needed by the worker, not by every process that stores mail.
-    from vafa.channels.email.ingest import inbound_process
-
     inbound_process(inbound_id=int(payload["inbound_id"]))

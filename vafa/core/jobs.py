@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import datetime as dt
 import logging
@@ -34,6 +35,7 @@ logger = logging.getLogger(__name__)
 WorkHandler = Callable[[dict[str, Any]], None]
 _HANDLERS: dict[str, WorkHandler] = {}
 _SUBSCRIBERS: dict[str, list[str]] = {}
+_NON_ATOMIC: set[str] = set()
 _CURRENT: contextvars.ContextVar[PendingWork | None] = contextvars.ContextVar(
     "vafa_current_work", default=None
 )
@@ -42,11 +44,19 @@ BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 6 * 3600
 
 
-def work_handler(kind: str) -> Callable[[WorkHandler], WorkHandler]:
-    """Register the function that performs pending work of `kind` (must be safe to run twice)."""
+def work_handler(kind: str, *, atomic: bool = True) -> Callable[[WorkHandler], WorkHandler]:
+    """Register the function that performs pending work of `kind` (must be safe to run twice).
+
+    With `atomic` (the default) the handler runs in one transaction with the row's "done" mark, and
+    an exception rolls both back. A handler that talks to the outside world (an SMTP server) passes
+    `atomic=False`, commits its own steps, and must leave a state a retry can continue from: it
+    should not hold a database transaction (on SQLite, the write lock) while it waits on the network.
+    """
 
     def register(func: WorkHandler) -> WorkHandler:
         _HANDLERS[kind] = func
+        if not atomic:
+            _NON_ATOMIC.add(kind)
         return func
 
     return register
@@ -141,7 +151,7 @@ def work_execute(work_id: int) -> str:
         return "failed"
     token = _CURRENT.set(work)
     try:
-        with transaction.atomic():
+        with transaction.atomic() if work.kind not in _NON_ATOMIC else contextlib.nullcontext():
             handler(work.payload)
             PendingWork.objects.filter(pk=work.pk).update(
                 state=PendingWork.State.DONE, done_at=timezone.now(), locked_until=None, last_error=""

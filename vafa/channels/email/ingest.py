@@ -252,9 +252,9 @@ def _deliver(inbound: InboundMail, parsed: ParsedMail, mailbox: Mailbox, *, rele
         attachments=attachments,
         follow_up_of=follow_up_of,
     )
-    message = Message.objects.filter(case=case).order_by("id").first()
+    first = Message.objects.filter(case=case).order_by("id").first()
     return Outcome(
-        case=case, message=message, detail="follow-up" if follow_up_of else "new case", skipped=skipped
+        case=case, message=first, detail="follow-up" if follow_up_of else "new case", skipped=skipped
     )
 
 

@@ -3,10 +3,10 @@
 Case events (`case.opened`, `case.replied`, `case.resolved`) schedule work here; each handler decides
 whether a mail is due and queues one OutboundMail row, and `channels.email_send` sends it.
 
-Failed sends are retried by this module, not by raising: a handler runs inside the transaction
-core.jobs rolls back on an exception, which would also roll back the attempt count and the error the
-desk shows. So a failure is recorded on the row and the next try is scheduled as new pending work,
-with core.jobs' backoff, until MAX_SEND_ATTEMPTS tries have failed and the row ends as failed.
+Sending runs outside a database transaction (`work_handler(..., atomic=False)`): the claim, the
+outcome and a failure's attempt count and error are each committed on their own, so no transaction
+(on SQLite, the write lock) is held while an SMTP server is talked to. A failure is recorded on the
+row and raised, and core.jobs retries with back-off; on the last attempt the row ends as failed.
 """
 
 from __future__ import annotations
@@ -24,13 +24,7 @@ from django.utils import timezone
 
 from vafa.channels.email.compose import outbound_message_build, outbound_subject, sender_address
 from vafa.channels.models import InboundMail, InboundState, Mailbox, OutboundMail
-from vafa.core.jobs import (
-    BACKOFF_BASE_SECONDS,
-    BACKOFF_MAX_SECONDS,
-    work_handler,
-    work_schedule,
-    work_subscribe,
-)
+from vafa.core.jobs import work_handler, work_is_last_attempt, work_schedule, work_subscribe
 from vafa.customers.models import ContactPoint
 from vafa.service.models import Case, CaseStatus, Channel, Message
 
@@ -40,8 +34,6 @@ SEND_KIND = "channels.email_send"
 ACKNOWLEDGE_KIND = "channels.email_acknowledge"
 REPLY_KIND = "channels.email_reply"
 RESOLVED_KIND = "channels.email_resolved"
-# As many tries as core.jobs gives any pending work.
-MAX_SEND_ATTEMPTS = 8
 # References keeps the thread's root and its most recent messages (RFC 5322 §3.6.4 lets it be cut).
 MAX_REFERENCES = 20
 NOTIFY_CHANNELS = (Channel.EMAIL, Channel.PORTAL)
@@ -175,13 +167,8 @@ def outbound_queue(*, case: Case, kind: Kind, message: Message | None = None) ->
 # --- sending --------------------------------------------------------------------------------------
 
 
-def _backoff(attempts: int) -> dt.timedelta:
-    return dt.timedelta(seconds=min(BACKOFF_BASE_SECONDS * 2 ** (attempts - 1), BACKOFF_MAX_SECONDS))
-
-
-@transaction.atomic
 def outbound_send(*, outbound_id: int) -> str:
-    """Send a queued e-mail once; on failure record why and schedule the next try (or give up)."""
+    """Send a queued e-mail once; on failure record why and raise, so that the work is retried."""
     outbound = (
         OutboundMail.objects.select_related("case__customer", "mailbox", "message__author_user")
         .filter(pk=outbound_id)
@@ -195,13 +182,11 @@ def outbound_send(*, outbound_id: int) -> str:
         email = outbound_message_build(outbound)
     except Exception as exc:
         return _failed(outbound, exc)
-    # The claim. Inside the work's transaction it stays uncommitted while the server is talked to, so
-    # a second worker on the same row waits for the outcome and then finds it sent. A row found
-    # "sending" was claimed by a worker that died (or by a caller outside a transaction) before it
-    # could record the outcome: the server may or may not have taken it, and sending it again is
-    # the only way not to lose it. It goes with the SAME Message-ID, so the customer's client (and
-    # Vafa's own inbound de-duplication) treats a second copy as the same message, and a reply to
-    # either copy threads to this case.
+    # The claim, committed. A row found "sending" was claimed by a worker that died before it could
+    # record the outcome (the pending work's lock expired): the server may or may not have taken it,
+    # and sending it again is the only way not to lose it. It goes with the SAME Message-ID, so the
+    # customer's client (and Vafa's own inbound de-duplication) treats a second copy as the same
+    # message, and a reply to either copy threads to this case.
     claimed = OutboundMail.objects.filter(
         pk=outbound.pk, state__in=[OutboundMail.State.QUEUED, OutboundMail.State.SENDING]
     ).update(state=OutboundMail.State.SENDING)
@@ -218,10 +203,14 @@ def outbound_send(*, outbound_id: int) -> str:
     return "sent"
 
 
+class SendFailed(Exception):
+    """A send failed and will be tried again (raised so that the pending work backs off)."""
+
+
 def _failed(outbound: OutboundMail, exc: Exception) -> str:
     attempts = outbound.attempts + 1
     error = f"{type(exc).__name__}: {exc}"[:2000]
-    final = attempts >= MAX_SEND_ATTEMPTS
+    final = work_is_last_attempt()
     logger.warning("Sending e-mail %s failed (attempt %s): %s", outbound.pk, attempts, error)
     OutboundMail.objects.filter(pk=outbound.pk).update(
         state=OutboundMail.State.FAILED if final else OutboundMail.State.QUEUED,
@@ -230,13 +219,7 @@ def _failed(outbound: OutboundMail, exc: Exception) -> str:
     )
     if final:
         return "failed"
-    work_schedule(
-        SEND_KIND,
-        {"outbound_id": outbound.pk},
-        due_at=timezone.now() + _backoff(attempts),
-        dedupe_key=f"email_send:{outbound.pk}:{attempts}",
-    )
-    return "retry"
+    raise SendFailed(error) from exc
 
 
 # --- work -----------------------------------------------------------------------------------------
@@ -247,7 +230,7 @@ def _case(payload: dict[str, Any]) -> Case | None:
     return Case.objects.select_for_update().filter(pk=int(payload["case_id"])).first()
 
 
-@work_handler(SEND_KIND)
+@work_handler(SEND_KIND, atomic=False)
 def outbound_send_work(payload: dict[str, Any]) -> None:
     outbound_send(outbound_id=int(payload["outbound_id"]))
 

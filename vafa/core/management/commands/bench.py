@@ -8,10 +8,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from vafa.bench.desk import run_desk
+from vafa.bench.email import run_email
 from vafa.bench.results import results_merge
 from vafa.bench.runner import run_foundation, target_postgres, target_sqlite
 
-SUITES = {"foundation": run_foundation, "desk": run_desk}
+SUITES = {"foundation": run_foundation, "desk": run_desk, "email": run_email}
 
 
 class Command(BaseCommand):
