@@ -346,6 +346,7 @@ _BASE64_START = re.compile(rb"\n\r?\n(?=[A-Za-z0-9+/]{16})")
 _NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/=\s]")
 _BASE64_HEADER = re.compile(rb"(?im)^content-transfer-encoding:[ \t]*\"?base64")
 _ELIDED = "x-vafa-elided"
+_CHARSET_PARAM = re.compile(r"(?i)\bcharset\s*=\s*[\"']?([^\"';\s]+)")
 # The sanitiser keeps the text of <title>; a mail's <head> is never part of what was written.
 _HEAD = re.compile(r"(?is)<head\b.*?</head\s*>|<title\b.*?</title\s*>")
 _BODY_TYPES = frozenset({"text/plain", "text/html"})
@@ -460,6 +461,19 @@ def _raw_headers(part: Message) -> dict[str, list[str]]:
     return headers
 
 
+def _raw(part: Message, name: str) -> str:
+    """A part's raw header value, unparsed: the header registry is the slow half of the email package."""
+    for key, value in part.raw_items():
+        if key.lower() == name:
+            return _FOLD.sub("", str(value)).strip()
+    return ""
+
+
+def _charset(part: Message) -> str | None:
+    match = _CHARSET_PARAM.search(_raw(part, "content-type"))
+    return match.group(1) if match else None
+
+
 def _defect_names(part: Message) -> list[str]:
     return [type(defect).__name__ for defect in part.defects]
 
@@ -501,10 +515,10 @@ class _Reader:
             elif part.is_multipart():
                 for child in _children(part):
                     self.walk(child, body, depth + 1)
-            elif part.get_content_maintype() == "multipart":
+            elif content_type.startswith("multipart/"):
                 self._recover_multipart(part, body, depth)
             else:
-                self._leaf(part, body)
+                self._leaf(part, body, content_type)
         except Exception as error:  # noqa: BLE001 -- one broken part must not lose the rest of the mail
             self.defects.append(f"UnreadablePart:{type(error).__name__}")
             payload = part.get_payload()
@@ -528,7 +542,7 @@ class _Reader:
     def _forwarded(self, part: Message, body: _Body, depth: int) -> None:
         messages = _children(part)
         if not messages:
-            self._keep(part)
+            self._keep(part, "message/rfc822")
             return
         self.rfc822_attached = True
         inner_message = messages[0]
@@ -613,15 +627,15 @@ class _Reader:
                 for child in _children(rebuilt):
                     self.walk(child, body, depth + 1)
                 return
-        body.segments.append(_Segment(plain=_decode_bytes(raw, part.get_content_charset(), self.defects)))
+        body.segments.append(_Segment(plain=_decode_bytes(raw, _charset(part), self.defects)))
 
-    def _leaf(self, part: Message, body: _Body) -> None:
-        content_type = part.get_content_type()
-        if content_type in _BODY_TYPES and part.get_content_disposition() != "attachment":
+    def _leaf(self, part: Message, body: _Body, content_type: str) -> None:
+        attached = _raw(part, "content-disposition").lower().startswith("attachment")
+        if content_type in _BODY_TYPES and not attached:
             if self._elided_size(part) is not None or self._encoded_size(part) > self.max_part_bytes:
-                self._keep(part)
+                self._keep(part, content_type)
                 return
-            charset = part.get_content_charset()
+            charset = _charset(part)
             self.charset_hint = self.charset_hint or charset
             text = _tidy(_decode_bytes(_payload_bytes(part), charset, self.defects))
             text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -630,26 +644,25 @@ class _Reader:
             else:
                 body.segments.append(_Segment(plain=text))
             return
-        self._keep(part)
+        self._keep(part, content_type)
 
     # attachments
 
     def _elided_size(self, part: Message) -> int | None:
-        for value in part.get_all(_ELIDED, []):
-            nonce, _space, size = str(value).strip().partition(" ")
-            if nonce == self.nonce and size.isdigit():
-                return int(size)
+        nonce, _space, size = _raw(part, _ELIDED).partition(" ")
+        if nonce == self.nonce and size.isdigit():
+            return int(size)
         return None
 
     def _encoded_size(self, part: Message) -> int:
         payload = part.get_payload()
         if not isinstance(payload, str):
             return 0
-        if str(part.get("content-transfer-encoding", "")).strip().lower() == "base64":
+        if _raw(part, "content-transfer-encoding").strip('"').lower() == "base64":
             return len(payload) * 3 // 4
         return len(payload)
 
-    def _filename(self, part: Message) -> str:
+    def _filename(self, part: Message, content_type: str) -> str:
         try:
             name = part.get_filename() or ""
         except (LookupError, ValueError, TypeError):
@@ -660,28 +673,28 @@ class _Reader:
         name = "".join(char for char in name if char.isprintable()).strip().strip(".")[:200]
         if name:
             return name
-        extension = mimetypes.guess_extension(part.get_content_type(), strict=False) or ".bin"
+        extension = mimetypes.guess_extension(content_type, strict=False) or ".bin"
         return f"part-{self.counter}{extension}"
 
-    def _skip(self, part: Message, reason: str, size: int) -> None:
+    def _skip(self, part: Message, reason: str, size: int, content_type: str = "") -> None:
         self.counter += 1
         try:
-            filename = self._filename(part)
-            content_type = part.get_content_type()
+            content_type = content_type or part.get_content_type()
+            filename = self._filename(part, content_type)
         except Exception:  # noqa: BLE001 -- the record of a broken part must not fail too
             filename, content_type = f"part-{self.counter}.bin", "application/octet-stream"
         self.skipped.append(
             SkippedPart(filename=filename, content_type=content_type, size=size, reason=reason)
         )
 
-    def _keep(self, part: Message) -> None:
+    def _keep(self, part: Message, content_type: str) -> None:
         elided = self._elided_size(part)
         if elided is not None:
-            self._skip(part, "too_large", elided)
+            self._skip(part, "too_large", elided, content_type)
             return
         estimate = self._encoded_size(part)
         if estimate > self.max_part_bytes * 1.05:
-            self._skip(part, "too_large", estimate)
+            self._skip(part, "too_large", estimate, content_type)
             return
         defects_before = len(part.defects)
         content = part.get_payload(decode=True)
@@ -689,22 +702,22 @@ class _Reader:
             not content and estimate and len(part.defects) > defects_before
         ):
             self.defects.extend(_defect_names(part)[defects_before:])
-            self._skip(part, "undecodable", estimate)
+            self._skip(part, "undecodable", estimate, content_type)
             return
         self.defects.extend(_defect_names(part)[defects_before:])
         if len(content) > self.max_part_bytes:
-            self._skip(part, "too_large", len(content))
+            self._skip(part, "too_large", len(content), content_type)
             return
         if len(self.attachments) >= self.max_parts:
-            self._skip(part, "too_many", len(content))
+            self._skip(part, "too_many", len(content), content_type)
             return
         self.counter += 1
-        content_id = _message_ids(str(part.get("content-id", "") or ""))
-        raw_id = str(part.get("content-id", "") or "").strip().strip("<>")
+        content_id = _message_ids(_raw(part, "content-id"))
+        raw_id = _raw(part, "content-id").strip("<>")
         self.attachments.append(
             Part(
-                filename=self._filename(part),
-                content_type=part.get_content_type(),
+                filename=self._filename(part, content_type),
+                content_type=content_type,
                 content=content,
                 content_id=content_id[0] if content_id else raw_id,
                 inline=False,

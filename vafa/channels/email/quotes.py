@@ -24,6 +24,8 @@ _ATTRIBUTION = re.compile(
     r"(?:\bwrote|\bschrieb|a écrit|نوشت|نوشته(?: است)?|كتب|كتبت|пишет|написала?|написал\(а\))\s*:\s*$",
     re.IGNORECASE,
 )
+# Arabic clients put the name after the verb: «في ‏6 يناير 2025، كتب Vafa Support <support@vafa.test>:».
+_ATTRIBUTION_ARABIC = re.compile(r"^في\s.{2,300}\sكتب\s.{1,200}:\s*$")
 _SEPARATOR = re.compile(
     r"^\s*-{2,}\s*(?:original message|forwarded message|исходное сообщение|пересылаемое сообщение"
     r"|پیام اصلی|پیام هدایت ?شده|پیام ارسال ?شده|پیام بازارسال ?شده|الرسالة الأصلية"
@@ -98,7 +100,7 @@ def _attribution_end(lines: list[str], index: int) -> int | None:
         joined = f"{joined} {lines[end]}".strip()
         if len(joined) > 400:
             return None
-        if _ATTRIBUTION.search(joined):
+        if _ATTRIBUTION.search(joined) or _ATTRIBUTION_ARABIC.match(joined):
             return end
     return None
 
