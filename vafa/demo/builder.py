@@ -23,6 +23,7 @@ from faker import Faker
 from vafa.accounts.models import Role, Team, User
 from vafa.accounts.services import user_create
 from vafa.catalog.models import Category, Product, WarrantyPolicy
+from vafa.channels.models import Mailbox
 from vafa.core.housekeeping import database_statistics_refresh
 from vafa.core.models import Counter
 from vafa.core.search import search_reindex
@@ -37,6 +38,7 @@ from vafa.service.models import Case
 UTC = dt.UTC
 BATCH = 800
 ADMIN_EMAIL = "admin@demo.vafa.test"
+DEMO_MAILBOX = "support@demo.vafa.test"
 PASSWORDS = {
     Role.ADMIN: "demo-admin-2026",
     Role.MANAGER: "demo-manager-2026",
@@ -76,6 +78,22 @@ def explicit_timestamps(*model_classes: type[models.Model]) -> Iterator[None]:
 
 def demo_loaded() -> bool:
     return User.objects.filter(email=ADMIN_EMAIL).exists()
+
+
+def demo_mailbox_ensure(*, team: Team | None) -> Mailbox:
+    """The support address the banner tells newcomers to write to, taken by the listener the demo runs."""
+    mailbox, _ = Mailbox.objects.get_or_create(
+        address=DEMO_MAILBOX,
+        defaults={
+            "name": "Demo support",
+            "from_name": "Vafa demo support",
+            "team": team,
+            "language": "en",
+            "method": Mailbox.Method.SMTP,
+            "is_default": not Mailbox.objects.filter(is_default=True).exists(),
+        },
+    )
+    return mailbox
 
 
 def business_data_exists() -> bool:
@@ -260,6 +278,7 @@ class DemoBuilder(PeopleMixin, SalesMixin):
             self.team_members[team.pk] = [by_key[key] for key in members]
             through += [Team.members.through(team_id=team.pk, user_id=by_key[key].user.pk) for key in members]
         Team.members.through.objects.bulk_create(through)
+        demo_mailbox_ensure(team=self.teams[0])
 
     # --- catalogue ---------------------------------------------------------------------------------
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import socket
+import subprocess
 import sys
 from io import StringIO
 
@@ -10,6 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from vafa.channels.email.listener import listener_start, listener_stop
 from vafa.channels.models import InboundMail, Mailbox
 from vafa.channels.services import PROCESS_KIND, inbound_raw
 from vafa.core import jobs
@@ -103,3 +106,55 @@ def test_mail_listen_refuses_a_public_address_without_allow_remote(host):
 def test_mail_listen_refuses_a_port_out_of_range():
     with pytest.raises(CommandError, match="--port must be between 1 and 65535."):
         call_command("mail-listen", "--port", "70000", stdout=StringIO())
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def listening(transactional_db, settings):
+    """The listener on a free loopback port, which the settings (and so the demo's banner) name."""
+    settings.VAFA_MAIL_LISTEN_HOST, settings.VAFA_MAIL_LISTEN_PORT = "127.0.0.1", free_port()
+    controller = listener_start(
+        host="127.0.0.1", port=settings.VAFA_MAIL_LISTEN_PORT, lmtp=False, data_size_limit=1024 * 1024
+    )
+    yield
+    listener_stop(controller, grace=10)
+
+
+def test_the_demo_runs_the_listener_and_its_banner_command_delivers_to_the_demo_mailbox(
+    listening, monkeypatch, settings
+):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    calls = []
+    monkeypatch.setattr("vafa.core.stack.run_stack", lambda **kwargs: calls.append(kwargs) or 0)
+
+    call_command("demo", "--customers", "20", "--cases", "5", stdout=StringIO())
+
+    assert calls[0]["extra"] == [["mail-listen"]]
+    mailbox = Mailbox.objects.get(address="support@demo.vafa.test")
+    assert (mailbox.method, mailbox.team.name, mailbox.language, mailbox.is_default) == (
+        "smtp",
+        "Phones & laptops",
+        "en",
+        True,
+    )
+    command = next(line.strip() for line in calls[0]["banner"].splitlines() if "python3 -c" in line)
+    # The banner's one-liner, run as a newcomer would run it in a shell.
+    subprocess.run(command, shell=True, check=True, timeout=30)  # noqa: S602 - the banner's own text
+    inbound = InboundMail.objects.get()
+    assert (inbound.mailbox_id, inbound.envelope_from) == (mailbox.pk, "you@example.test")
+    assert b"Subject: My kettle leaks" in inbound_raw(inbound)
+
+
+def test_a_demo_loaded_before_the_mail_channel_gets_its_mailbox(db, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    call_command("demo", "--no-serve", "--customers", "20", "--cases", "5", stdout=StringIO())
+    Mailbox.objects.all().delete()
+
+    call_command("demo", "--no-serve", "--customers", "20", "--cases", "5", stdout=StringIO())
+
+    assert Mailbox.objects.get().address == "support@demo.vafa.test"

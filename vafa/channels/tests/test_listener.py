@@ -23,6 +23,7 @@ from vafa.channels.models import InboundMail, Mailbox
 from vafa.channels.services import PROCESS_KIND, inbound_raw
 from vafa.core import jobs
 from vafa.core.models import PendingWork
+from vafa.service.models import Case
 
 MB = 1024 * 1024
 
@@ -94,6 +95,21 @@ def test_a_persian_mail_is_stored_byte_for_byte_and_scheduled(listen, mailbox):
     assert (inbound.envelope_from, inbound.envelope_to) == ("sara@example.test", ["Support@Shop.Test"])
     work = PendingWork.objects.get(kind=PROCESS_KIND)
     assert (work.payload, work.dedupe_key) == ({"inbound_id": inbound.pk}, f"{PROCESS_KIND}:{inbound.pk}")
+
+
+def test_a_mail_sent_over_smtp_becomes_a_case_for_its_sender(listen, mailbox):
+    port = listen()
+
+    with smtplib.SMTP("127.0.0.1", port) as client:
+        assert client.sendmail("sara@example.test", ["support@shop.test"], persian_mail()) == {}
+    work = PendingWork.objects.get(kind=PROCESS_KIND)
+    jobs.work_execute(work.pk)
+
+    inbound = InboundMail.objects.get()
+    case = Case.objects.get()
+    assert (inbound.state, inbound.case_id) == ("processed", case.pk)
+    assert case.subject == "گوشی روشن نمی‌شود"
+    assert list(case.customer.contact_points.values_list("kind", "value")) == [("email", "sara@example.test")]
 
 
 def test_an_unknown_recipient_is_refused_and_nothing_is_stored(listen, mailbox):

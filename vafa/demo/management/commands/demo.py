@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.urls import Resolver404, resolve
 
+from vafa.accounts.models import Team
 from vafa.demo import builder
 
 
@@ -34,6 +36,13 @@ def banner_text(host: str, port: int) -> str:
     lines += ["", "  Logins (e-mail / password)"]
     lines += [f"    {role:<19} {email:<28} {password}" for role, email, password in builder.LOGINS]
     lines += ["", "  API token:  vafa token create --user manager@demo.vafa.test", ""]
+    mail_host, mail_port = settings.VAFA_MAIL_LISTEN_HOST, settings.VAFA_MAIL_LISTEN_PORT
+    lines += [
+        f"  Send a mail to {builder.DEMO_MAILBOX} (the listener on {mail_host}:{mail_port}); a case appears:",
+        f"    python3 -c \"import smtplib; smtplib.SMTP('{mail_host}', {mail_port}).sendmail('you@example.test', "
+        f"'{builder.DEMO_MAILBOX}', 'Subject: My kettle leaks\\n\\nIt leaks since Monday.')\"",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -72,6 +81,8 @@ class Command(BaseCommand):
                     "The demo company is already loaded; nothing to do (use --reset to rebuild it)."
                 )
             )
+            # A demo loaded before the e-mail channel existed has no support address yet.
+            builder.demo_mailbox_ensure(team=Team.objects.order_by("id").first())
         elif builder.business_data_exists():
             raise CommandError(
                 "This database already holds users or customers that are not the demo's. "
@@ -91,7 +102,7 @@ class Command(BaseCommand):
             raise CommandError(
                 "The server stack (vafa.core.stack) is not available; run with --no-serve."
             ) from exc
-        code = run_stack(host=options["host"], port=options["port"], banner=banner)
+        code = run_stack(host=options["host"], port=options["port"], banner=banner, extra=[["mail-listen"]])
         if code:
             raise SystemExit(code)
 
