@@ -108,9 +108,11 @@ def _codec(label: str | None) -> str | None:
     name = _CHARSET_ALIASES.get(name, name)
     if name.startswith("x-mac-"):
         name = "mac_" + name[6:]
+    if not name.isascii():
+        return None
     try:
         info = codecs.lookup(name)
-    except LookupError:
+    except (LookupError, ValueError):
         return None
     if not getattr(info, "_is_text_encoding", True):
         return None

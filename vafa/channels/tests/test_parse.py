@@ -530,3 +530,25 @@ def test_decode_header_value_never_raises():
     assert decode_header_value("=?windows-1256?Q?=D3=E1=C7=E3?=") == "سلام"
     assert decode_header_value("=?utf-8?B?%%%?= plain") == "%%% plain"
     assert decode_header_value("no encoding\r\n here") == "no encoding here"
+
+
+def test_charset_label_in_raw_8bit_bytes_is_an_unknown_charset():
+    raw = (CORPUS / "reply-apple-mail.eml").read_bytes().replace(b'charset="utf-8"', b'charset="\xe3\x9f"')
+
+    parsed = parse_mail(raw, **LIMITS)
+
+    assert parsed.new_text == "It works now, thank you!"
+    assert "UnknownCharset" in parsed.defects
+
+
+def test_cut_and_damaged_copies_of_the_corpus_never_raise_anything_but_mail_parse_error():
+    names = ["reply-gmail.eml", "forward-attached-rfc822.eml", "bounce-postfix.eml", "inline-cid-image.eml"]
+    for name in names:
+        raw = (CORPUS / name).read_bytes()
+        for cut in range(0, len(raw), 97):
+            damaged = raw[:cut] + b"\xe3\x9f=?utf-8?B?;;\r\n\r\n--" + raw[cut + 5 :]
+            for variant in (raw[:cut], damaged):
+                try:
+                    parse_mail(variant, max_part_bytes=1000, max_parts=2)
+                except MailParseError:
+                    pass
