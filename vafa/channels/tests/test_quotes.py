@@ -137,12 +137,17 @@ def test_gmail_quote_and_signature():
 
 
 def test_thunderbird_cite_prefix_and_blockquote():
-    source = '<p>New</p><div class="moz-cite-prefix">On x wrote:</div>\n<blockquote type="cite">Old</blockquote>'
+    source = (
+        '<p>New</p><div class="moz-cite-prefix">On x wrote:</div>\n<blockquote type="cite">Old</blockquote>'
+    )
 
     split = split_html(source)
 
     assert split.new == "<p>New</p>"
-    assert split.quoted == '<div class="moz-cite-prefix">On x wrote:</div>\n<blockquote type="cite">Old</blockquote>'
+    assert (
+        split.quoted
+        == '<div class="moz-cite-prefix">On x wrote:</div>\n<blockquote type="cite">Old</blockquote>'
+    )
 
 
 def test_outlook_divrplyfwdmsg_folds_everything_after_it():
