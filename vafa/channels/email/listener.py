@@ -112,6 +112,7 @@ class InboundHandler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
         recipients = list(envelope.rcpt_tos)
+        # A bounce's null reverse-path stays "<>", which tells it apart from a sender left unknown.
         sender = envelope.mail_from or ""
         try:
             stored = await self._in_thread(

@@ -112,6 +112,15 @@ def test_a_mail_sent_over_smtp_becomes_a_case_for_its_sender(listen, mailbox):
     assert list(case.customer.contact_points.values_list("kind", "value")) == [("email", "sara@example.test")]
 
 
+def test_a_bounce_with_the_null_sender_is_stored_with_it(listen, mailbox):
+    port = listen()
+
+    with smtplib.SMTP("127.0.0.1", port) as client:
+        assert client.sendmail("<>", ["support@shop.test"], persian_mail()) == {}
+
+    assert InboundMail.objects.get().envelope_from == "<>"
+
+
 def test_an_unknown_recipient_is_refused_and_nothing_is_stored(listen, mailbox):
     port = listen()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from argparse import ArgumentParser
@@ -43,6 +44,9 @@ class Command(BaseCommand):
                 "public address anyone could put mail into Vafa. Listen on 127.0.0.1 behind your MTA "
                 "(Postfix relays over LMTP), or pass --allow-remote if a firewall admits only that MTA."
             )
+        if options["verbosity"] < 2:
+            # aiosmtpd logs every command of every session at INFO; one line per stored message is ours.
+            logging.getLogger("mail.log").setLevel(logging.WARNING)
         stopping = threading.Event()
 
         def request_stop(signum: int, frame: FrameType | None) -> None:
