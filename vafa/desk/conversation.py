@@ -1,22 +1,30 @@
 """The case page's stream as people read it: messages with safe bodies, events as short sentences.
 
-`stream_entries()` turns a `ConversationPage` (service selector) into entries for the templates. It
-makes no queries: the names of the users, teams and units events refer to came with the events.
+`stream_entries()` turns a `ConversationPage` (service selector) into entries for the templates. The
+names of the users, teams and units events refer to came with the events; the e-mail facts of the
+page's public messages take two queries whatever the page holds: the e-mails they came from and the
+delivery of the replies that were e-mailed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from vafa.core.text import html_for_display, text_to_html
+from vafa.channels.models import InboundMail, OutboundMail
+from vafa.channels.selectors import message_deliveries
+from vafa.core.text import html_for_display, sanitize_html, text_to_html
 from vafa.service.models import (
     Attachment,
     AuthorKind,
@@ -53,6 +61,13 @@ class Entry:
     body: SafeString | str = ""
     attachments: list[Attachment] = field(default_factory=list)
     merged_from: str = ""
+    message_id: int = 0
+    # e-mail: the address a customer's message came from (with its Cc), and a reply's delivery
+    email_from: str = ""
+    email_cc: list[str] = field(default_factory=list)
+    delivery_state: str = ""
+    delivery_label: str = ""
+    delivery_error: str = ""
     # events
     event_kind: str = ""
     sentences: list[str] = field(default_factory=list)
@@ -61,11 +76,52 @@ class Entry:
     link_text: str = ""
 
 
-def safe_body(message: Message) -> SafeString:
+# Inline images are shown only in the types the attachment download serves as themselves.
+INLINE_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+_CID_IMG = re.compile(r'<img\b[^>]*\bsrc="cid:([^"]*)"[^>]*>', re.IGNORECASE)
+_ALT = re.compile(r'\balt="([^"]*)"')
+
+
+def _with_inline_images(clean: str, images: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """Take out each <img src="cid:…"> whose file the case holds, leaving a random token in its place.
+
+    The tokens are plain text, so `html_for_display` passes them untouched while it turns every
+    other picture into a link; the caller then puts the images, pointing at the case's own
+    attachment address, back where the tokens are.
+    """
+    placed: dict[str, str] = {}
+
+    def swap(match: re.Match[str]) -> str:
+        url = images.get(html.unescape(match.group(1)).strip().strip("<>"))
+        if url is None:
+            return match.group(0)
+        token = f"vafacid{secrets.token_hex(12)}"
+        alt = _ALT.search(match.group(0))
+        placed[token] = format_html(
+            '<img src="{}" alt="{}" class="case-inline-image" loading="lazy">',
+            url,
+            html.unescape(alt.group(1)) if alt else "",
+        )
+        return token
+
+    return _CID_IMG.sub(swap, clean), placed
+
+
+def safe_body(message: Message, inline_images: dict[str, str] | None = None) -> SafeString:
     """The message body as HTML, sanitised again now (stored HTML is never trusted blindly), with
-    images shown as links so that opening the case fetches nothing from the sender's servers."""
+    images shown as links so that opening the case fetches nothing from the sender's servers.
+
+    `inline_images` maps Content-IDs to the case's own address of that file: an e-mail's inline
+    picture (<img src="cid:…">) is shown from there, since loading it reveals nothing to anyone.
+    """
     if message.body_html:
-        return mark_safe(html_for_display(message.body_html))  # noqa: S308 - sanitised just now
+        if not inline_images:
+            return mark_safe(html_for_display(message.body_html))  # noqa: S308 - sanitised just now
+        body, placed = _with_inline_images(sanitize_html(message.body_html), inline_images)
+        shown = html_for_display(body)
+        for token, image in placed.items():
+            shown = shown.replace(token, image)
+        return mark_safe(shown)  # noqa: S308 - sanitised just now; the images are built escaped
     return mark_safe(text_to_html(message.body_text))  # noqa: S308 - text_to_html escapes
 
 
@@ -87,7 +143,61 @@ def _case_href(number: Any) -> str:
         return ""
 
 
-def _message_entry(message: Message) -> Entry:
+@dataclass(frozen=True)
+class _MailFacts:
+    """What the stream shows of the e-mail a customer's message came from."""
+
+    address: str
+    cc: list[str]
+    case_number: int | None
+
+
+def _mail_facts(messages: list[Message]) -> dict[int, _MailFacts]:
+    """The e-mail each public message arrived as, if it came by e-mail (one query).
+
+    Asked for every public message, not only those marked as e-mail, so that a page's query count
+    does not depend on what its messages are (a page of notes alone asks nothing).
+    """
+    ids = [m.pk for m in messages if not m.is_internal]
+    if not ids:
+        return {}
+    facts: dict[int, _MailFacts] = {}
+    rows = (
+        InboundMail.objects.filter(message_id__in=ids)
+        .order_by("id")
+        .values_list("message_id", "from_address", "cc_addresses", "message__case__number")
+    )
+    for message_id, address, cc, number in rows:
+        # The first delivery stands for its duplicates.
+        facts.setdefault(
+            message_id,
+            _MailFacts(address=address, cc=[str(a) for a in cc or []], case_number=number),
+        )
+    return facts
+
+
+def _inline_images(message: Message, case_number: int | None) -> dict[str, str]:
+    if case_number is None:
+        return {}
+    return {
+        attachment.content_id: reverse("desk:case_attachment", args=[case_number, attachment.pk])
+        for attachment in message.attachments.all()
+        if attachment.content_id and attachment.content_type in INLINE_IMAGE_TYPES
+    }
+
+
+def _delivery(entry: Entry, outbound: OutboundMail) -> None:
+    entry.delivery_state = outbound.state
+    entry.delivery_label = _("E-mail: %(state)s") % {"state": _label(OutboundMail.State, outbound.state)}
+    if outbound.state in (OutboundMail.State.FAILED, OutboundMail.State.BOUNCED) and outbound.last_error:
+        entry.delivery_error = outbound.last_error[:500]
+    elif outbound.state == OutboundMail.State.BOUNCED:
+        entry.delivery_error = _("The recipient's server returned the e-mail.")
+
+
+def _message_entry(
+    message: Message, mail: _MailFacts | None = None, delivery: OutboundMail | None = None
+) -> Entry:
     if message.author_kind == AuthorKind.CUSTOMER:
         author = message.author_customer.name if message.author_customer else _("Customer")
     elif message.author_kind == AuthorKind.AGENT:
@@ -95,7 +205,7 @@ def _message_entry(message: Message) -> Entry:
     else:
         author = str(settings.VAFA_COMPANY_NAME)
     merged = message.merged_from
-    return Entry(
+    entry = Entry(
         kind="message",
         at=message.created_at,
         anchor=f"message-{message.pk}",
@@ -103,10 +213,17 @@ def _message_entry(message: Message) -> Entry:
         author_kind=message.author_kind,
         is_internal=message.is_internal,
         channel=_label(Channel, message.channel),
-        body=safe_body(message),
+        body=safe_body(message, _inline_images(message, mail.case_number) if mail is not None else None),
         attachments=list(message.attachments.all()),
         merged_from=_case_ref(merged.number) if merged is not None else "",
+        message_id=message.pk,
     )
+    if mail is not None:
+        entry.email_from = mail.address
+        entry.email_cc = mail.cc
+    if delivery is not None:
+        _delivery(entry, delivery)
+    return entry
 
 
 def _named(event: CaseEvent, key: str) -> str:
@@ -223,6 +340,9 @@ def _event_entry(event: CaseEvent, case_customer: str) -> Entry:
             text = _("%(actor)s unlinked the unit %(unit)s") % {"actor": actor, "unit": _named(event, "from")}
         else:
             text = _("%(actor)s linked the unit %(unit)s") % {"actor": actor, "unit": _named(event, "to")}
+    elif kind == EventKind.FOLLOWED_UP:
+        text = _("Follow-up case opened")
+        entry.link_href, entry.link_text = _case_href(data.get("number")), _case_ref(data.get("number"))
     elif kind == EventKind.UPDATED:
         entry.sentences = _update_sentences(actor, data)
         return entry
@@ -244,10 +364,17 @@ def _event_entry(event: CaseEvent, case_customer: str) -> Entry:
 
 def stream_entries(page: ConversationPage, *, customer_name: str) -> list[Entry]:
     """The page's items as entries, oldest first."""
+    messages = [item.message for item in page.items if item.message is not None]
+    mail = _mail_facts(messages)
+    # Every public message, not only the agents': the query then runs on any page with a public
+    # message, so a page's query count does not depend on who wrote what.
+    deliveries = message_deliveries([m.pk for m in messages if not m.is_internal])
     entries = []
     for item in page.items:
         if item.message is not None:
-            entries.append(_message_entry(item.message))
+            entries.append(
+                _message_entry(item.message, mail.get(item.message.pk), deliveries.get(item.message.pk))
+            )
         elif item.event is not None:
             entries.append(_event_entry(item.event, customer_name))
     return entries

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vafa.desk.views import auth, case, dashboard, inbox, records, search
+from vafa.desk.views import auth, case, dashboard, inbox, mail, records, search
 
 app_name = "desk"
 
@@ -13,4 +13,5 @@ urlpatterns = [
     *records.urlpatterns,
     *search.urlpatterns,
     *dashboard.urlpatterns,
+    *mail.urlpatterns,
 ]
