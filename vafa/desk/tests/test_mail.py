@@ -596,7 +596,9 @@ def test_the_customer_360_shows_a_failing_address_with_its_date(desk_as, agent, 
 # --- the Django admin of the channels -------------------------------------------------------------
 
 
-def test_the_admin_shows_mailboxes_with_the_endpoint_and_the_mail_read_only(desk_as, admin_user, mailbox, log):
+def test_the_admin_shows_mailboxes_with_the_endpoint_and_the_mail_read_only(
+    desk_as, admin_user, mailbox, log
+):
     client = desk_as(admin_user)
     mailbox.method = Mailbox.Method.HTTP
     mailbox.save(update_fields=["method"])
@@ -650,4 +652,8 @@ def test_the_admin_keeps_the_imap_password_when_left_empty(desk_as, admin_user, 
 
     assert "s3cret" not in page
     assert response.status_code == 302
-    assert (mailbox.name, mailbox.imap_host, mailbox.imap_password) == ("Support desk", "imap.shop.test", "s3cret")
+    assert (mailbox.name, mailbox.imap_host, mailbox.imap_password) == (
+        "Support desk",
+        "imap.shop.test",
+        "s3cret",
+    )
