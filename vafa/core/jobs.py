@@ -74,10 +74,6 @@ def work_schedule(
     if kind not in _HANDLERS:
         raise LookupError(f"No work handler registered for {kind!r}")
     now = timezone.now()
-    if dedupe_key is not None:
-        existing = PendingWork.objects.filter(dedupe_key=dedupe_key).first()
-        if existing is not None:
-            return existing
     try:
         with transaction.atomic():  # a savepoint: a concurrent twin must not break the caller's transaction
             work = PendingWork.objects.create(

@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -146,6 +146,14 @@ _UNSET: Any = object()
 
 
 def _next_case_number() -> int:
+    # One statement that increments and reads back (SQLite 3.35+ and PostgreSQL both have RETURNING);
+    # the row lock it takes serialises concurrent openings.
+    table = connection.ops.quote_name(Counter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET value = value + 1 WHERE name = %s RETURNING value", ["case"])  # noqa: S608
+        row = cursor.fetchone()
+    if row is not None:
+        return int(row[0])
     Counter.objects.get_or_create(name="case")
     Counter.objects.filter(name="case").update(value=F("value") + 1)
     return Counter.objects.values_list("value", flat=True).get(name="case")

@@ -27,8 +27,7 @@ from vafa.channels.models import InboundMail, InboundState, Mailbox, OutboundMai
 from vafa.channels.services import inbound_raw, mailbox_for_recipients, sender_is_blocked
 from vafa.core.errors import VafaError
 from vafa.core.jobs import work_is_last_attempt
-from vafa.customers.models import Customer
-from vafa.customers.selectors import customer_find_by_email
+from vafa.customers.models import ContactPoint, Customer
 from vafa.customers.services import contact_email_failing, contact_email_working, customer_create
 from vafa.service.models import Case, CaseStatus, Channel, Message
 from vafa.service.services import (
@@ -185,10 +184,16 @@ def _check_sender(inbound: InboundMail, mailbox: Mailbox, address: str, *, relea
 
 
 def _customer(parsed: ParsedMail, mailbox: Mailbox, address: str, *, release: bool) -> Customer:
-    customer = customer_find_by_email(address)
-    if customer is not None:
-        contact_email_working(address=address)
-        return customer
+    point = (
+        ContactPoint.objects.select_related("customer")
+        .filter(kind=ContactPoint.Kind.EMAIL, value=address)
+        .only("failing_since", "customer")
+        .first()
+    )
+    if point is not None:
+        if point.failing_since is not None:
+            contact_email_working(address=address)
+        return point.customer
     if not (mailbox.create_customers or release):
         raise Quarantined(QuarantineReason.UNKNOWN_SENDER, address)
     name = (parsed.sender.name if parsed.sender else "").strip() or address.partition("@")[0]
