@@ -87,6 +87,15 @@ def _image_as_link(match: re.Match[str]) -> str:
     return f'<span class="vafa-remote-image">[{label}]</span>'
 
 
+_FOLDED = re.compile(r'<details class="(vafa-quoted|vafa-signature)"><summary>.*?</summary>', re.DOTALL)
+
+
+def _folded_in_reader_language(match: re.Match[str]) -> str:
+    # The label was written in whatever language was active when the mail was read; the reader's counts.
+    label = _("Show signature") if match.group(1) == "vafa-signature" else _("Show quoted text")
+    return f'<details class="{match.group(1)}"><summary>{html.escape(label)}</summary>'
+
+
 def html_for_display(value: str) -> str:
     """Sanitise `value` for showing in a page, with images turned into links that load nothing.
 
@@ -94,7 +103,7 @@ def html_for_display(value: str) -> str:
     the page opens, telling its host the reader's address and that the message was read (a
     tracking pixel), or hitting an address of Vafa's own. The reader opens it deliberately instead.
     """
-    return _IMG.sub(_image_as_link, sanitize_html(value))
+    return _FOLDED.sub(_folded_in_reader_language, _IMG.sub(_image_as_link, sanitize_html(value)))
 
 
 def html_to_text(value: str) -> str:

@@ -20,7 +20,7 @@ from vafa.channels.email.parse import (
     subject_case_numbers,
 )
 from vafa.channels.tests.corpus import build
-from vafa.core.text import sanitize_html
+from vafa.core.text import html_for_display, sanitize_html
 
 CORPUS = Path(build.__file__).parent
 LIMITS = {"max_part_bytes": 20 * 1024 * 1024, "max_parts": 10}
@@ -551,3 +551,18 @@ def test_cut_and_damaged_copies_of_the_corpus_never_raise_anything_but_mail_pars
             for variant in (raw[:cut], damaged):
                 with contextlib.suppress(MailParseError):
                     parse_mail(variant, max_part_bytes=1000, max_parts=2)
+
+
+def test_folded_quotes_are_labelled_in_the_readers_language():
+    with translation.override("en"):
+        parsed = parse_mail(
+            b"From: a@example.com\r\nSubject: x\r\n\r\nNew words.\r\n\r\nOn Mon, B wrote:\r\n> old words\r\n",
+            max_part_bytes=1000,
+            max_parts=10,
+        )
+    with translation.override("fa"):
+        shown = html_for_display(parsed.html)
+
+    assert "Show quoted text" in parsed.html
+    assert "Show quoted text" not in shown
+    assert "old words" in shown
