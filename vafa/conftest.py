@@ -22,6 +22,14 @@ def _default_language():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    # A test's mailboxes must not be hidden by another test's cached list of them.
+    from vafa.channels.email.ingest import own_addresses_forget
+
+    own_addresses_forget()
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Tests serve static files from the apps' folders; a manifest left in var/ by collectstatic

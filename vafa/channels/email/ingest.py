@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 import traceback
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -17,7 +18,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -161,10 +161,30 @@ def _bounce(parsed: ParsedMail, now: dt.datetime) -> Outcome:
     return Outcome(case=case, message=None, detail="bounce: " + ", ".join(parsed.bounced_addresses))
 
 
+OWN_ADDRESSES_TTL_SECONDS = 30.0
+_own_addresses: tuple[float, frozenset[str]] = (0.0, frozenset())
+
+
+def _is_own_address(address: str) -> bool:
+    """Whether `address` is one of Vafa's mailboxes (a forwarding loop); read at most every 30 s."""
+    global _own_addresses
+    read_at, addresses = _own_addresses
+    if time.monotonic() - read_at > OWN_ADDRESSES_TTL_SECONDS:
+        addresses = frozenset(Mailbox.objects.values_list("address", flat=True))
+        _own_addresses = (time.monotonic(), addresses)
+    return address in addresses
+
+
+def own_addresses_forget() -> None:
+    """Read the mailboxes' addresses afresh on the next check (after a mailbox was added or changed)."""
+    global _own_addresses
+    _own_addresses = (0.0, frozenset())
+
+
 def _check_sender(inbound: InboundMail, mailbox: Mailbox, address: str, *, release: bool) -> None:
     if release:
         return
-    if Mailbox.objects.filter(address=address).exists():
+    if _is_own_address(address):
         raise Quarantined(QuarantineReason.LOOP, address)
     if sender_is_blocked(address):
         raise Quarantined(QuarantineReason.BLOCKED, address)
@@ -263,8 +283,17 @@ def _deliver(inbound: InboundMail, parsed: ParsedMail, mailbox: Mailbox, *, rele
     )
 
 
-def _quarantine(inbound_id: int, reason: str, detail: str, listing: dict[str, Any]) -> None:
-    InboundMail.objects.filter(pk=inbound_id).update(
+def _save(inbound: InboundMail, **fields: Any) -> None:
+    """Write the row's new state and keep the object in step (the caller returns it)."""
+    fields["attempts"] = inbound.attempts + 1
+    InboundMail.objects.filter(pk=inbound.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(inbound, name, value)
+
+
+def _quarantine(inbound: InboundMail, reason: str, detail: str, listing: dict[str, Any]) -> None:
+    _save(
+        inbound,
         **listing,
         state=InboundState.QUARANTINED,
         reason=reason,
@@ -275,7 +304,6 @@ def _quarantine(inbound_id: int, reason: str, detail: str, listing: dict[str, An
 
 def inbound_process(*, inbound_id: int) -> InboundMail:
     """Process a stored e-mail into a case (safe to run again), or quarantine it with the reason."""
-    InboundMail.objects.filter(pk=inbound_id, state=InboundState.RECEIVED).update(attempts=F("attempts") + 1)
     inbound = InboundMail.objects.select_related("mailbox").get(pk=inbound_id)
     if inbound.state != InboundState.RECEIVED:
         return inbound
@@ -291,17 +319,16 @@ def inbound_process(*, inbound_id: int) -> InboundMail:
         with transaction.atomic():
             _process(inbound, parsed, listing, release=release)
     except MailParseError as exc:
-        _quarantine(inbound.pk, QuarantineReason.UNREADABLE, f"{exc.code}: {exc.detail}", listing)
+        _quarantine(inbound, QuarantineReason.UNREADABLE, f"{exc.code}: {exc.detail}", listing)
     except Quarantined as exc:
-        _quarantine(inbound.pk, exc.reason, exc.detail, listing)
+        _quarantine(inbound, exc.reason, exc.detail, listing)
     except VafaError as exc:
-        _quarantine(inbound.pk, QuarantineReason.REJECTED, str(exc.message), listing)
+        _quarantine(inbound, QuarantineReason.REJECTED, str(exc.message), listing)
     except Exception:
         if not work_is_last_attempt():
             raise
         logger.exception("E-mail %s could not be processed; it is quarantined", inbound.pk)
-        _quarantine(inbound.pk, QuarantineReason.FAILED, traceback.format_exc(limit=6), listing)
-    inbound.refresh_from_db()
+        _quarantine(inbound, QuarantineReason.FAILED, traceback.format_exc(limit=6), listing)
     return inbound
 
 
@@ -309,7 +336,8 @@ def _process(inbound: InboundMail, parsed: ParsedMail, listing: dict[str, Any], 
     now = timezone.now()
     twin = _twin(inbound, parsed)
     if twin is not None:
-        InboundMail.objects.filter(pk=inbound.pk).update(
+        _save(
+            inbound,
             **listing,
             state=InboundState.DUPLICATE,
             duplicate_of=twin,
@@ -320,7 +348,8 @@ def _process(inbound: InboundMail, parsed: ParsedMail, listing: dict[str, Any], 
         return
     mailbox = _mailbox(inbound, parsed)
     outcome = _bounce(parsed, now) if parsed.bounce else _deliver(inbound, parsed, mailbox, release=release)
-    InboundMail.objects.filter(pk=inbound.pk).update(
+    _save(
+        inbound,
         **listing,
         mailbox=mailbox,
         state=InboundState.PROCESSED,

@@ -19,9 +19,10 @@ import re
 import secrets
 from dataclasses import dataclass, field, replace
 from email import utils as email_utils
+from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import Message
 from email.parser import BytesParser, HeaderParser
-from email.policy import default as default_policy
+from email.policy import default as _stdlib_default_policy
 
 import charset_normalizer
 from django.utils.translation import gettext as _
@@ -30,6 +31,34 @@ from flufl.bounce import scan_message
 from vafa.channels.email.language import guess_language
 from vafa.channels.email.quotes import Split, has_forward_marker, split_html, split_text
 from vafa.core.text import html_to_text, sanitize_html, text_to_html
+
+
+class _CachingHeaderRegistry(HeaderRegistry):
+    """The modern policy's header parsing, remembered for values seen before.
+
+    The parser asks for a part's Content-Type many times while it walks a message, and each time
+    the header registry parses it from scratch; most values ("text/plain; charset=utf-8") repeat
+    from mail to mail. Header objects are immutable, so one can serve every message.
+    """
+
+    MAX_ENTRIES = 4096
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._seen: dict[tuple[str, str], BaseHeader] = {}
+
+    def __call__(self, name: str, value: str) -> BaseHeader:
+        key = (name, value)
+        header = self._seen.get(key)
+        if header is None:
+            header = super().__call__(name, value)
+            if len(self._seen) >= self.MAX_ENTRIES:
+                self._seen.clear()
+            self._seen[key] = header
+        return header
+
+
+default_policy = _stdlib_default_policy.clone(header_factory=_CachingHeaderRegistry())
 
 
 @dataclass(frozen=True)
