@@ -14,6 +14,6 @@ from vafa.channels.services import PROCESS_KIND
 from vafa.core.jobs import work_handler
 
 
-@work_handler(PROCESS_KIND, atomic=False)
+@work_handler(PROCESS_KIND)
 def inbound_process_work(payload: dict[str, Any]) -> None:
     inbound_process(inbound_id=int(payload["inbound_id"]))

@@ -16,14 +16,15 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
+import json
 import logging
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 from django_tasks.base import Task
@@ -121,16 +122,35 @@ def _enqueue(work_id: int) -> None:
 
 
 def _claim(work_id: int) -> PendingWork | None:
+    """Lock a due, pending row for this worker and count the attempt, in one statement."""
     now = timezone.now()
-    claimed = PendingWork.objects.filter(
-        Q(locked_until__isnull=True) | Q(locked_until__lt=now),
-        pk=work_id,
-        state=PendingWork.State.PENDING,
-        due_at__lte=now,
-    ).update(locked_until=now + dt.timedelta(seconds=LOCK_SECONDS), attempts=F("attempts") + 1)
-    if not claimed:
+    table = connection.ops.quote_name(PendingWork._meta.db_table)
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET locked_until = %s, attempts = attempts + 1 "  # noqa: S608 - our table name
+            "WHERE id = %s AND state = %s AND due_at <= %s AND (locked_until IS NULL OR locked_until < %s) "
+            "RETURNING kind, payload, attempts, max_attempts",
+            [
+                adapt(now + dt.timedelta(seconds=LOCK_SECONDS)),
+                work_id,
+                PendingWork.State.PENDING,
+                adapt(now),
+                adapt(now),
+            ],
+        )
+        row = cursor.fetchone()
+    if row is None:
         return None
-    return PendingWork.objects.get(pk=work_id)
+    kind, payload, attempts, max_attempts = row
+    return PendingWork(
+        pk=work_id,
+        kind=kind,
+        payload=json.loads(payload) if isinstance(payload, str | bytes) else payload,
+        state=PendingWork.State.PENDING,
+        attempts=attempts,
+        max_attempts=max_attempts,
+    )
 
 
 def work_execute(work_id: int) -> str:

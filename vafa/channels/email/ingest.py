@@ -117,8 +117,9 @@ def _attachments(parsed: ParsedMail, skipped: list[dict[str, Any]]) -> list[Atta
     return kept
 
 
-def _twin(inbound: InboundMail, parsed: ParsedMail) -> InboundMail | None:
-    """An earlier delivery of the same message (same Message-ID, same content) that was processed."""
+def _twin(inbound: InboundMail, parsed: ParsedMail) -> tuple[int, int | None, int | None] | None:
+    """An earlier delivery of the same message (same Message-ID, same content) that was processed:
+    its id, case and message."""
     return (
         InboundMail.objects.filter(
             rfc_message_id=parsed.message_id[:255],
@@ -127,6 +128,7 @@ def _twin(inbound: InboundMail, parsed: ParsedMail) -> InboundMail | None:
         )
         .exclude(pk=inbound.pk)
         .order_by("id")
+        .values_list("pk", "case_id", "message_id")
         .first()
     )
 
@@ -340,9 +342,9 @@ def _process(inbound: InboundMail, parsed: ParsedMail, listing: dict[str, Any], 
             inbound,
             **listing,
             state=InboundState.DUPLICATE,
-            duplicate_of=twin,
-            case_id=twin.case_id,
-            message_id=twin.message_id,
+            duplicate_of_id=twin[0],
+            case_id=twin[1],
+            message_id=twin[2],
             processed_at=now,
         )
         return
