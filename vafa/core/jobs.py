@@ -19,7 +19,7 @@ import datetime as dt
 import json
 import logging
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -111,6 +111,54 @@ def work_is_last_attempt() -> bool:
     """Inside a work handler: whether a failure now is final (no retry follows)."""
     work = _CURRENT.get()
     return work is None or work.attempts >= work.max_attempts
+
+
+def work_current() -> PendingWork | None:
+    """Inside a work handler: the pending work row being run."""
+    return _CURRENT.get()
+
+
+def work_claim_more(kind: str, *, limit: int) -> list[PendingWork]:
+    """Inside a handler that works in batches: claim up to `limit` further due rows of `kind`.
+
+    The claimed rows are this worker's until their lock expires; the handler must end each one with
+    `work_finish` or `work_release`. Their own queued tasks later find them done and skip them.
+    """
+    now = timezone.now()
+    current = _CURRENT.get()
+    ids = list(
+        PendingWork.objects.filter(
+            Q(locked_until__isnull=True) | Q(locked_until__lt=now),
+            kind=kind,
+            state=PendingWork.State.PENDING,
+            due_at__lte=now,
+        )
+        .exclude(pk=current.pk if current is not None else None)
+        .order_by("due_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return [work for work in map(_claim, ids) if work is not None]
+
+
+def work_finish(works: Sequence[PendingWork]) -> None:
+    """Mark rows claimed with `work_claim_more` as done."""
+    if works:
+        PendingWork.objects.filter(pk__in=[work.pk for work in works]).update(
+            state=PendingWork.State.DONE, done_at=timezone.now(), locked_until=None, last_error=""
+        )
+
+
+def work_release(work: PendingWork, *, error: str) -> None:
+    """Give a row claimed with `work_claim_more` back for a later try (or fail it after its last)."""
+    if work.attempts >= work.max_attempts:
+        PendingWork.objects.filter(pk=work.pk).update(
+            state=PendingWork.State.FAILED, last_error=error, locked_until=None
+        )
+        return
+    delay = min(BACKOFF_BASE_SECONDS * 2 ** (work.attempts - 1), BACKOFF_MAX_SECONDS)
+    PendingWork.objects.filter(pk=work.pk).update(
+        due_at=timezone.now() + dt.timedelta(seconds=delay), last_error=error, locked_until=None
+    )
 
 
 def _enqueue(work_id: int) -> None:
