@@ -229,7 +229,8 @@ class InboundMail(models.Model):
         indexes = [
             models.Index(fields=["state", "received_at", "id"], name="channels_inbound_state"),
             models.Index(fields=["received_at", "id"], name="channels_inbound_received"),
-            models.Index(fields=["rfc_message_id"], name="channels_inbound_msgid"),
+            # Duplicates are found by Message-ID and content (by content alone when there is no id).
+            models.Index(fields=["rfc_message_id", "content_hash"], name="channels_inbound_msgid"),
             models.Index(fields=["from_address", "received_at"], name="channels_inbound_from"),
             models.Index(fields=["case", "received_at"], name="channels_inbound_case"),
             # IMAP after a UIDVALIDITY change: is this exact message already stored for the mailbox?

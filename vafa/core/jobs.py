@@ -126,17 +126,15 @@ def work_claim_more(kind: str, *, limit: int) -> list[PendingWork]:
     """
     now = timezone.now()
     current = _CURRENT.get()
-    ids = list(
-        PendingWork.objects.filter(
-            Q(locked_until__isnull=True) | Q(locked_until__lt=now),
-            kind=kind,
-            state=PendingWork.State.PENDING,
-            due_at__lte=now,
-        )
-        .exclude(pk=current.pk if current is not None else None)
-        .order_by("due_at", "id")
-        .values_list("pk", flat=True)[:limit]
+    due = PendingWork.objects.filter(
+        Q(locked_until__isnull=True) | Q(locked_until__lt=now),
+        kind=kind,
+        state=PendingWork.State.PENDING,
+        due_at__lte=now,
     )
+    if current is not None:
+        due = due.exclude(pk=current.pk)
+    ids = list(due.order_by("due_at", "id").values_list("pk", flat=True)[:limit])
     return [work for work in map(_claim, ids) if work is not None]
 
 

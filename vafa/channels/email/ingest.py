@@ -13,20 +13,27 @@ import logging
 import time
 import traceback
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from vafa.channels.email.parse import MailParseError, ParsedMail, parse_mail, subject_case_numbers
-from vafa.channels.email.thread import thread_find
-from vafa.channels.models import InboundMail, InboundState, Mailbox, OutboundMail, QuarantineReason
-from vafa.channels.services import inbound_raw, mailbox_for_recipients, sender_is_blocked
+from vafa.channels.email.thread import thread_find, thread_ids_lookup
+from vafa.channels.models import (
+    BlockedSender,
+    InboundMail,
+    InboundState,
+    Mailbox,
+    OutboundMail,
+    QuarantineReason,
+)
+from vafa.channels.services import inbound_raw, mailbox_for_recipients
 from vafa.core.errors import VafaError
 from vafa.core.jobs import work_is_last_attempt
 from vafa.customers.models import ContactPoint, Customer
@@ -119,20 +126,85 @@ def _attachments(parsed: ParsedMail, skipped: list[dict[str, Any]]) -> list[Atta
     return kept
 
 
-def _twin(inbound: InboundMail, parsed: ParsedMail) -> tuple[int, int | None, int | None] | None:
-    """An earlier delivery of the same message (same Message-ID, same content) that was processed:
-    its id, case and message."""
-    return (
-        InboundMail.objects.filter(
-            rfc_message_id=parsed.message_id[:255],
-            content_hash=parsed.content_hash,
+@dataclass
+class Known:
+    """What a batch of mail looks up once, kept current as each of its messages is processed.
+
+    Asking for each message's twin, sender, block-list entry, recent mail and thread costs a query
+    apiece; a batch asks once for all of them. A message later in the batch sees what an earlier
+    one did: a twin, a new customer, a reply to it, one more mail towards the sender's hourly limit.
+    """
+
+    twins: dict[tuple[str, str], tuple[int, int | None, int | None]] = field(default_factory=dict)
+    customers: dict[str, tuple[Customer, bool]] = field(default_factory=dict)
+    blocked: set[str] = field(default_factory=set)
+    recent: dict[str, list[dt.datetime]] = field(default_factory=dict)
+    threads: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def gather(cls, items: Sequence[tuple[InboundMail, ParsedMail]]) -> Known:
+        known = cls()
+        if not items:
+            return known
+        message_ids = list({parsed.message_id[:255] for _inbound, parsed in items if parsed.message_id})
+        # Mail without a Message-ID is matched by its content alone.
+        anonymous = list({parsed.content_hash for _inbound, parsed in items if not parsed.message_id})
+        for message_id, content_hash, pk, case_id, message_id_fk in InboundMail.objects.filter(
+            Q(rfc_message_id__in=message_ids) | Q(rfc_message_id="", content_hash__in=anonymous),
             state=InboundState.PROCESSED,
+        ).values_list("rfc_message_id", "content_hash", "pk", "case_id", "message_id"):
+            known.twins.setdefault((message_id, content_hash), (pk, case_id, message_id_fk))
+        addresses = list(
+            {parsed.sender.address for _inbound, parsed in items if parsed.sender and parsed.sender.address}
         )
-        .exclude(pk=inbound.pk)
-        .order_by("id")
-        .values_list("pk", "case_id", "message_id")
-        .first()
-    )
+        if addresses:
+            for customer in Customer.objects.filter(
+                contact_points__kind=ContactPoint.Kind.EMAIL, contact_points__value__in=addresses
+            ).annotate(
+                matched_address=F("contact_points__value"),
+                address_failing_since=F("contact_points__failing_since"),
+            ):
+                known.customers[customer.matched_address] = (  # type: ignore[attr-defined]
+                    customer,
+                    customer.address_failing_since is not None,  # type: ignore[attr-defined]
+                )
+            domains = {"@" + address.rpartition("@")[2] for address in addresses}
+            known.blocked = set(
+                BlockedSender.objects.filter(pattern__in=[*addresses, *domains]).values_list(
+                    "pattern", flat=True
+                )
+            )
+            received = [inbound.received_at for inbound, _parsed in items]
+            for address, at in (
+                InboundMail.objects.filter(
+                    from_address__in=addresses,
+                    received_at__gte=min(received) - RATE_WINDOW,
+                    received_at__lt=max(received),
+                )
+                .exclude(pk__in=[inbound.pk for inbound, _parsed in items])
+                .values_list("from_address", "received_at")
+            ):
+                known.recent.setdefault(address, []).append(at)
+        known.threads = thread_ids_lookup(
+            [mail_id for _inbound, parsed in items for mail_id in (*parsed.in_reply_to, *parsed.references)]
+        )
+        return known
+
+    def twin(self, parsed: ParsedMail) -> tuple[int, int | None, int | None] | None:
+        """An earlier delivery of the same message (same Message-ID, same content) that was processed."""
+        return self.twins.get((parsed.message_id[:255], parsed.content_hash))
+
+    def remember(self, inbound: InboundMail, parsed: ParsedMail) -> None:
+        """Let the rest of the batch see what processing `inbound` did."""
+        if inbound.state == InboundState.PROCESSED:
+            self.twins.setdefault(
+                (parsed.message_id[:255], parsed.content_hash),
+                (inbound.pk, inbound.case_id, inbound.message_id),
+            )
+            if parsed.message_id and inbound.case_id is not None:
+                self.threads.setdefault(parsed.message_id[:255], inbound.case_id)
+        if parsed.sender and parsed.sender.address:
+            self.recent.setdefault(parsed.sender.address, []).append(inbound.received_at)
 
 
 def _mailbox(inbound: InboundMail, parsed: ParsedMail) -> Mailbox:
@@ -185,41 +257,39 @@ def own_addresses_forget() -> None:
     _own_addresses = (0.0, frozenset())
 
 
-def _check_sender(inbound: InboundMail, mailbox: Mailbox, address: str, *, release: bool) -> None:
+def _check_sender(
+    inbound: InboundMail, mailbox: Mailbox, address: str, known: Known, *, release: bool
+) -> None:
     if release:
         return
     if _is_own_address(address):
         raise Quarantined(QuarantineReason.LOOP, address)
-    if sender_is_blocked(address):
+    if address in known.blocked or "@" + address.rpartition("@")[2] in known.blocked:
         raise Quarantined(QuarantineReason.BLOCKED, address)
     if mailbox.sender_rate_limit:
         # Every earlier delivery from the address counts, duplicates and held ones too: a storm
         # that keeps going stays held.
-        recent = InboundMail.objects.filter(
-            from_address=address,
-            received_at__gte=inbound.received_at - RATE_WINDOW,
-            received_at__lt=inbound.received_at,
-        ).count()
+        since = inbound.received_at - RATE_WINDOW
+        recent = sum(1 for at in known.recent.get(address, ()) if since <= at < inbound.received_at)
         if recent >= mailbox.sender_rate_limit:
             raise Quarantined(QuarantineReason.RATE_LIMITED, f"{recent + 1}/{mailbox.sender_rate_limit}")
 
 
-def _customer(parsed: ParsedMail, mailbox: Mailbox, address: str, *, release: bool) -> Customer:
-    customer = (
-        Customer.objects.filter(contact_points__kind=ContactPoint.Kind.EMAIL, contact_points__value=address)
-        .annotate(address_failing_since=F("contact_points__failing_since"))
-        .first()
-    )
-    if customer is not None:
-        if customer.address_failing_since is not None:  # type: ignore[attr-defined]
+def _customer(parsed: ParsedMail, mailbox: Mailbox, address: str, known: Known, *, release: bool) -> Customer:
+    if address in known.customers:
+        customer, failing = known.customers[address]
+        if failing:
             contact_email_working(address=address)
+            known.customers[address] = (customer, False)
         return customer
     if not (mailbox.create_customers or release):
         raise Quarantined(QuarantineReason.UNKNOWN_SENDER, address)
     name = (parsed.sender.name if parsed.sender else "").strip() or address.partition("@")[0]
-    return customer_create(
+    customer = customer_create(
         actor=None, name=name[:200], emails=[address], language=parsed.language or mailbox.language
     )
+    known.customers[address] = (customer, False)
+    return customer
 
 
 def _body(parsed: ParsedMail, language: str) -> tuple[str, str | None]:
@@ -230,18 +300,21 @@ def _body(parsed: ParsedMail, language: str) -> tuple[str, str | None]:
         return gettext("(The e-mail had no text.)"), None
 
 
-def _deliver(inbound: InboundMail, parsed: ParsedMail, mailbox: Mailbox, *, release: bool) -> Outcome:
+def _deliver(
+    inbound: InboundMail, parsed: ParsedMail, mailbox: Mailbox, known: Known, *, release: bool
+) -> Outcome:
     sender = parsed.sender
     if sender is None or not sender.address:
         raise Quarantined(QuarantineReason.NO_SENDER)
     address = sender.address
-    _check_sender(inbound, mailbox, address, release=release)
-    customer = _customer(parsed, mailbox, address, release=release)
+    _check_sender(inbound, mailbox, address, known, release=release)
+    customer = _customer(parsed, mailbox, address, known, release=release)
     match = thread_find(
         in_reply_to=parsed.in_reply_to,
         references=parsed.references,
         subject_numbers=subject_case_numbers(parsed.subject, settings.VAFA_CASE_PREFIX),
         customer=customer,
+        known=known.threads,
     )
     language = parsed.language or customer.language
     skipped = _skipped(parsed)
@@ -302,29 +375,31 @@ def _quarantine(inbound: InboundMail, reason: str, detail: str, listing: dict[st
     )
 
 
-def _run(inbound: InboundMail) -> None:
-    """Process one received row; a fault of the mail or of its sender ends in the quarantine, while
-    anything unexpected (a database error) is raised with the message's own work rolled back."""
-    release = inbound.detail == "release"
-    listing: dict[str, Any] = {}
+def _read(inbound: InboundMail) -> ParsedMail | None:
+    """Parse a stored message; an unreadable one goes to the quarantine at once (None)."""
     try:
-        parsed = parse_mail(
+        return parse_mail(
             inbound_raw(inbound),
             max_part_bytes=settings.VAFA_ATTACHMENT_MAX_BYTES,
             max_parts=settings.VAFA_ATTACHMENT_MAX_COUNT,
         )
-        listing = _listing(parsed)
-        with transaction.atomic():
-            _process(inbound, parsed, listing, release=release)
     except MailParseError as exc:
-        _quarantine(inbound, QuarantineReason.UNREADABLE, f"{exc.code}: {exc.detail}", listing)
+        _quarantine(inbound, QuarantineReason.UNREADABLE, f"{exc.code}: {exc.detail}", {})
+        return None
+
+
+def _run(inbound: InboundMail, parsed: ParsedMail, known: Known) -> None:
+    """Process one parsed message; a fault of the mail or of its sender ends in the quarantine, while
+    anything unexpected (a database error) is raised with the message's own work rolled back."""
+    listing = _listing(parsed)
+    try:
+        with transaction.atomic():
+            _process(inbound, parsed, listing, known, release=inbound.detail == "release")
     except Quarantined as exc:
         _quarantine(inbound, exc.reason, exc.detail, listing)
     except VafaError as exc:
         _quarantine(inbound, QuarantineReason.REJECTED, str(exc.message), listing)
-    except Exception as exc:
-        exc.vafa_listing = listing  # type: ignore[attr-defined]
-        raise
+    known.remember(inbound, parsed)
 
 
 def inbound_process(*, inbound_id: int) -> InboundMail:
@@ -332,13 +407,16 @@ def inbound_process(*, inbound_id: int) -> InboundMail:
     inbound = InboundMail.objects.select_related("mailbox").get(pk=inbound_id)
     if inbound.state != InboundState.RECEIVED:
         return inbound
+    parsed: ParsedMail | None = None
     try:
-        _run(inbound)
-    except Exception as exc:
+        parsed = _read(inbound)
+        if parsed is not None:
+            _run(inbound, parsed, Known.gather([(inbound, parsed)]))
+    except Exception:
         if not work_is_last_attempt():
             raise
         logger.exception("E-mail %s could not be processed; it is quarantined", inbound.pk)
-        listing = getattr(exc, "vafa_listing", {})
+        listing = _listing(parsed) if parsed is not None else {}
         _quarantine(inbound, QuarantineReason.FAILED, traceback.format_exc(limit=6), listing)
     return inbound
 
@@ -346,26 +424,39 @@ def inbound_process(*, inbound_id: int) -> InboundMail:
 def inbound_process_batch(*, inbound_ids: Sequence[int]) -> list[int]:
     """Process several stored e-mails in the caller's transaction, each in its own savepoint.
 
-    One commit for many messages is most of what a batch saves: every message touches the same
-    pages of the same indexes. Returns the ids whose processing failed unexpectedly; their work is
-    rolled back and they stay "received" for a retry on their own.
+    One commit and one round of look-ups for many messages is what a batch saves: every message
+    touches the same pages of the same indexes. Returns the ids whose processing failed
+    unexpectedly; their work is rolled back and they stay "received" for a retry on their own.
     """
     failed: list[int] = []
+    items: list[tuple[InboundMail, ParsedMail]] = []
     for inbound in InboundMail.objects.select_related("mailbox").filter(pk__in=inbound_ids).order_by("id"):
         if inbound.state != InboundState.RECEIVED:
             continue
         try:
+            parsed = _read(inbound)
+        except Exception:
+            logger.exception("E-mail %s could not be read in a batch; it will be retried", inbound.pk)
+            failed.append(inbound.pk)
+            continue
+        if parsed is not None:
+            items.append((inbound, parsed))
+    known = Known.gather(items)
+    for inbound, parsed in items:
+        try:
             with transaction.atomic():
-                _run(inbound)
+                _run(inbound, parsed, known)
         except Exception:
             logger.exception("E-mail %s could not be processed in a batch; it will be retried", inbound.pk)
             failed.append(inbound.pk)
     return failed
 
 
-def _process(inbound: InboundMail, parsed: ParsedMail, listing: dict[str, Any], *, release: bool) -> None:
+def _process(
+    inbound: InboundMail, parsed: ParsedMail, listing: dict[str, Any], known: Known, *, release: bool
+) -> None:
     now = timezone.now()
-    twin = _twin(inbound, parsed)
+    twin = known.twin(parsed)
     if twin is not None:
         _save(
             inbound,
@@ -378,7 +469,9 @@ def _process(inbound: InboundMail, parsed: ParsedMail, listing: dict[str, Any], 
         )
         return
     mailbox = _mailbox(inbound, parsed)
-    outcome = _bounce(parsed, now) if parsed.bounce else _deliver(inbound, parsed, mailbox, release=release)
+    outcome = (
+        _bounce(parsed, now) if parsed.bounce else _deliver(inbound, parsed, mailbox, known, release=release)
+    )
     _save(
         inbound,
         **listing,

@@ -8,7 +8,7 @@ case belongs to: a token is easy to guess or to copy, a Message-ID is not. Other
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -36,21 +36,29 @@ def _live(case: Case) -> Case:
     return case
 
 
-def case_by_headers(ids: Sequence[str]) -> Case | None:
-    """The case of the most recent message that `ids` (In-Reply-To first, then References) name."""
-    wanted = [value for value in dict.fromkeys(ids) if value][:MAX_HEADER_IDS]
+def thread_ids_lookup(ids: Sequence[str]) -> dict[str, int]:
+    """The case of each of `ids` that Vafa sent or received (two indexed queries for any number)."""
+    wanted = [value for value in dict.fromkeys(ids) if value]
     if not wanted:
-        return None
-    case_ids: dict[str, int] = dict(
-        OutboundMail.objects.filter(rfc_message_id__in=wanted).values_list("rfc_message_id", "case_id")
-    )
-    for message_id, case_id in InboundMail.objects.filter(
-        rfc_message_id__in=wanted, case__isnull=False
-    ).values_list("rfc_message_id", "case_id"):
-        case_ids.setdefault(message_id, case_id)  # type: ignore[arg-type]
-    for message_id in wanted:
-        if message_id in case_ids:
-            case = Case.objects.filter(pk=case_ids[message_id]).first()
+        return {}
+    found: dict[str, int] = {}
+    for start in range(0, len(wanted), MAX_HEADER_IDS * 5):
+        chunk = wanted[start : start + MAX_HEADER_IDS * 5]
+        found.update(
+            OutboundMail.objects.filter(rfc_message_id__in=chunk).values_list("rfc_message_id", "case_id")
+        )
+        for message_id, case_id in InboundMail.objects.filter(
+            rfc_message_id__in=chunk, case__isnull=False
+        ).values_list("rfc_message_id", "case_id"):
+            found.setdefault(message_id, case_id)  # type: ignore[arg-type]
+    return found
+
+
+def case_by_headers(ids: Sequence[str], known: Mapping[str, int]) -> Case | None:
+    """The case of the first of `ids` (In-Reply-To first, then References) found in `known`."""
+    for message_id in list(dict.fromkeys(ids))[:MAX_HEADER_IDS]:
+        if message_id in known:
+            case = Case.objects.filter(pk=known[message_id]).first()
             if case is not None:
                 return _live(case)
     return None
@@ -76,10 +84,14 @@ def thread_find(
     references: Sequence[str],
     subject_numbers: Sequence[int],
     customer: Customer,
+    known: Mapping[str, int],
 ) -> ThreadMatch | None:
-    """Find the case an incoming message continues, or None for a new request."""
+    """Find the case an incoming message continues, or None for a new request.
+
+    `known` maps Message-IDs to case ids (see `thread_ids_lookup`), looked up once for a batch.
+    """
     # In-Reply-To names the direct parent; References runs oldest to newest, so read it backwards.
-    case = case_by_headers([*in_reply_to, *reversed(list(references))])
+    case = case_by_headers([*in_reply_to, *reversed(list(references))], known)
     if case is not None:
         return ThreadMatch(case=case, by="headers")
     case = case_by_subject(subject_numbers, customer)

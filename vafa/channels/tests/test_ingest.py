@@ -423,3 +423,86 @@ def test_a_stored_file_that_went_missing_is_quarantined_after_the_retries(mailbo
     inbound.refresh_from_db()
     assert inbound.state == InboundState.QUARANTINED
     assert inbound.reason == QuarantineReason.FAILED
+
+
+# --- a worker's batch -----------------------------------------------------------------------------
+
+
+def run_all_pending() -> None:
+    """Run the processing work as one worker would: the first run takes the others in its batch."""
+    for work_id in PendingWork.objects.filter(kind=PROCESS_KIND).order_by("id").values_list("pk", flat=True):
+        work_execute(work_id)
+
+
+def test_a_batch_sees_what_its_earlier_messages_did(mailbox):
+    # given, stored together: a request, the same request again, a reply to it, and a new sender twice
+    raws = [
+        mail(),
+        b"Received: from relay2 by mx; Mon, 1 Jan 2026 00:00:00 +0000\r\n" + mail(),
+        mail(
+            subject="Re: Battery",
+            body="Any news?",
+            message_id="<m2@example.ir>",
+            in_reply_to="<m1@example.ir>",
+        ),
+        mail(sender="Reza <reza@example.ir>", subject="Screen", body="Cracked", message_id="<r1@example.ir>"),
+        mail(
+            sender="Reza <reza@example.ir>",
+            subject="Screen 2",
+            body="Still cracked",
+            message_id="<r2@example.ir>",
+        ),
+    ]
+    stored = [inbound_store(raw=raw, via="smtp", mailbox=mailbox) for raw in raws]
+
+    # when one worker runs
+    run_all_pending()
+
+    # then the twin is a duplicate, the reply is on the first case, and Reza is one customer
+    rows = [InboundMail.objects.get(pk=inbound.pk) for inbound in stored]
+    assert [row.state for row in rows] == ["processed", "duplicate", "processed", "processed", "processed"]
+    assert rows[1].duplicate_of_id == rows[0].pk
+    assert rows[2].case_id == rows[0].case_id
+    assert Customer.objects.filter(contact_points__value="reza@example.ir").count() == 1
+    assert Case.objects.count() == 3
+    assert not PendingWork.objects.filter(kind=PROCESS_KIND, state="pending").exists()
+
+
+def test_a_storm_inside_one_batch_is_held_past_the_limit(mailbox):
+    mailbox.sender_rate_limit = 2
+    mailbox.save()
+    stored = [
+        inbound_store(raw=mail(message_id=f"<s{i}@x>", body=f"Storm {i}"), via="smtp", mailbox=mailbox)
+        for i in range(4)
+    ]
+
+    run_all_pending()
+
+    states = [InboundMail.objects.get(pk=inbound.pk).state for inbound in stored]
+    assert states == ["processed", "processed", "quarantined", "quarantined"]
+
+
+def test_a_message_that_fails_in_a_batch_is_retried_alone_and_the_others_are_kept(mailbox, monkeypatch):
+    stored = [
+        inbound_store(
+            raw=mail(sender=f"c{i}@example.com", message_id=f"<b{i}@x>"), via="smtp", mailbox=mailbox
+        )
+        for i in range(3)
+    ]
+    real_open = ingest.case_open
+
+    def open_but_not_for_c1(**kwargs):
+        if kwargs["customer"].name == "c1":
+            raise RuntimeError("disk full")
+        return real_open(**kwargs)
+
+    monkeypatch.setattr(ingest, "case_open", open_but_not_for_c1)
+
+    run_all_pending()
+
+    rows = [InboundMail.objects.get(pk=inbound.pk) for inbound in stored]
+    assert [row.state for row in rows] == ["processed", "received", "processed"]
+    retry = PendingWork.objects.get(kind=PROCESS_KIND, payload__inbound_id=stored[1].pk)
+    assert (retry.state, retry.locked_until) == ("pending", None)
+    assert retry.due_at > timezone.now()
+    assert Customer.objects.filter(name="c1").count() == 0  # its work was rolled back
