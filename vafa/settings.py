@@ -296,5 +296,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "django_tasks": {"level": os.environ.get("LOG_LEVEL", "INFO")},
+        # GNU Mailman's bounce detectors log each detector they try, for every message.
+        "flufl.bounce": {"level": "WARNING"},
     },
 }
