@@ -109,12 +109,19 @@ def _claim_emails(customer: Customer | None, emails: Sequence[str]) -> None:
 
 
 def _add_contacts(
-    customer: Customer, emails: Sequence[str], phones: Sequence[str]
+    customer: Customer, emails: Sequence[str], phones: Sequence[str], *, new: bool = False
 ) -> tuple[list[str], list[str]]:
-    """Add the e-mails and phones the customer does not have yet; return those added."""
-    has_email = customer.contact_points.filter(kind=ContactPoint.Kind.EMAIL, is_primary=True).exists()
-    has_phone = customer.contact_points.filter(kind=ContactPoint.Kind.PHONE, is_primary=True).exists()
-    existing = set(customer.contact_points.values_list("kind", "value"))
+    """Add the e-mails and phones the customer does not have yet; return those added.
+
+    `new`: the customer was created just now and has no contact points to look at.
+    """
+    if new:
+        has_email = has_phone = False
+        existing: set[tuple[str, str]] = set()
+    else:
+        has_email = customer.contact_points.filter(kind=ContactPoint.Kind.EMAIL, is_primary=True).exists()
+        has_phone = customer.contact_points.filter(kind=ContactPoint.Kind.PHONE, is_primary=True).exists()
+        existing = set(customer.contact_points.values_list("kind", "value"))
     rows = []
     for index, email in enumerate(emails):
         if (ContactPoint.Kind.EMAIL, email) not in existing:
@@ -177,7 +184,7 @@ def customer_create(
     if "consent_marketing" in values or "consent_surveys" in values:
         values["consent_updated_at"] = timezone.now()
     customer = Customer.objects.create(**values)
-    _add_contacts(customer, clean_emails, clean_phones)
+    _add_contacts(customer, clean_emails, clean_phones, new=True)
     customer_search_index(customer)
     audit_record(
         actor=actor,

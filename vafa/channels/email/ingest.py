@@ -66,7 +66,7 @@ class Quarantined(Exception):
 @dataclass
 class Outcome:
     case: Case | None
-    message: Message | None
+    message_id: int | None
     detail: str = ""
     skipped: list[dict[str, Any]] | None = None
 
@@ -234,7 +234,7 @@ def _bounce(parsed: ParsedMail, now: dt.datetime) -> Outcome:
                 state=OutboundMail.State.BOUNCED, bounced_at=now
             )
             case = outbound.case
-    return Outcome(case=case, message=None, detail="bounce: " + ", ".join(parsed.bounced_addresses))
+    return Outcome(case=case, message_id=None, detail="bounce: " + ", ".join(parsed.bounced_addresses))
 
 
 OWN_ADDRESSES_TTL_SECONDS = 30.0
@@ -334,7 +334,9 @@ def _deliver(
                 attachments=attachments,
                 channel=Channel.EMAIL,
             )
-            return Outcome(case=case, message=message, detail=f"threaded by {match.by}", skipped=skipped)
+            return Outcome(
+                case=case, message_id=message.pk, detail=f"threaded by {match.by}", skipped=skipped
+            )
         follow_up_of = case
     with translation.override(language):
         subject = parsed.subject.strip()[:250] or gettext("(no subject)")
@@ -350,9 +352,9 @@ def _deliver(
         attachments=attachments,
         follow_up_of=follow_up_of,
     )
-    first = Message.objects.filter(case=case).order_by("id").first()
+    first_id = Message.objects.filter(case=case).order_by("id").values_list("pk", flat=True).first()
     return Outcome(
-        case=case, message=first, detail="follow-up" if follow_up_of else "new case", skipped=skipped
+        case=case, message_id=first_id, detail="follow-up" if follow_up_of else "new case", skipped=skipped
     )
 
 
@@ -481,7 +483,7 @@ def _process(
         detail=outcome.detail[:4000],
         skipped_parts=outcome.skipped if outcome.skipped is not None else _skipped(parsed),
         case=outcome.case,
-        message=outcome.message,
+        message_id=outcome.message_id,
         processed_at=now,
         dedupe_key=f"{parsed.message_id[:120]}:{parsed.content_hash}",
     )
