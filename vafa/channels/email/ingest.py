@@ -23,7 +23,8 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from vafa.channels.email.parse import MailParseError, ParsedMail, parse_mail, subject_case_numbers
+from vafa.channels.email.decode import subject_case_numbers
+from vafa.channels.email.parse import MailParseError, ParsedMail, parse_mail
 from vafa.channels.email.thread import thread_find, thread_ids_lookup
 from vafa.channels.models import (
     BlockedSender,

@@ -7,9 +7,6 @@ an e-mail at all raise MailParseError.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import codecs
 import datetime
 import hashlib
 import html
@@ -18,16 +15,27 @@ import mimetypes
 import re
 import secrets
 from dataclasses import dataclass, field, replace
-from email import utils as email_utils
 from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import Message
 from email.parser import BytesParser, HeaderParser
 from email.policy import default as _stdlib_default_policy
 
-import charset_normalizer
 from django.utils.translation import gettext as _
 from flufl.bounce import scan_message
 
+from vafa.channels.email.decode import (
+    ADDRESS_PATTERN,
+    FOLDED_LINE,
+    SPACES,
+    Address,
+    addresses_from,
+    date_from,
+    decode_bytes,
+    decode_header_text,
+    decode_header_value,
+    message_ids_from,
+    tidy,
+)
 from vafa.channels.email.language import guess_language
 from vafa.channels.email.quotes import Split, has_forward_marker, split_html, split_text
 from vafa.core.text import html_to_text, sanitize_html, text_to_html
@@ -59,12 +67,6 @@ class _CachingHeaderRegistry(HeaderRegistry):
 
 
 default_policy = _stdlib_default_policy.clone(header_factory=_CachingHeaderRegistry())
-
-
-@dataclass(frozen=True)
-class Address:
-    name: str
-    address: str
 
 
 @dataclass(frozen=True)
@@ -118,211 +120,6 @@ class MailParseError(Exception):
         super().__init__(f"{code}: {detail}")
         self.code = code
         self.detail = detail
-
-
-# --- charsets -----------------------------------------------------------------------------------
-
-# The charsets customers of Vafa write in; detection is confined to them because open-ended
-# detection takes short KOI8-R or ISO-8859-6 text for Japanese or Thai.
-_LIKELY_CHARSETS = ["utf_8", "cp1256", "iso8859_6", "koi8_r", "cp1251", "cp1252"]
-_LATIN_CODECS = frozenset({"iso8859-1", "iso8859-15", "cp1252"})
-_CHARSET_ALIASES = {"unicode-1-1-utf-8": "utf-8", "x-unicode20utf8": "utf-8", "utf8mb4": "utf-8"}
-
-
-def _codec(label: str | None) -> str | None:
-    """Python's codec name for a MIME charset label, None if unknown or not a text encoding."""
-    if not label:
-        return None
-    name = label.strip().strip("\"'").lower()
-    name = _CHARSET_ALIASES.get(name, name)
-    if name.startswith("x-mac-"):
-        name = "mac_" + name[6:]
-    if not name.isascii():
-        return None
-    try:
-        info = codecs.lookup(name)
-    except (LookupError, ValueError):
-        return None
-    if not getattr(info, "_is_text_encoding", True):
-        return None
-    return info.name
-
-
-def _detect(data: bytes) -> str | None:
-    best = charset_normalizer.from_bytes(data, cp_isolation=_LIKELY_CHARSETS).best()
-    return None if best is None else str(best)
-
-
-def _misdeclared_latin(text: str) -> bool:
-    """Tell whether text decoded as Latin-1 is really Cyrillic or Arabic bytes under a wrong label."""
-    letters = [char for char in text if char.isalpha()]
-    foreign = sum(1 for char in letters if not char.isascii())
-    return foreign >= 8 and foreign > len(letters) * 0.4
-
-
-def _decode_bytes(data: bytes, label: str | None, defects: list[str]) -> str:
-    """Decode `data` by its label, else by detection among likely charsets, else as Latin-1."""
-    codec = _codec(label)
-    if label and codec is None:
-        defects.append("UnknownCharset")
-    if codec is not None:
-        try:
-            text = data.decode(codec)
-        except UnicodeDecodeError:
-            defects.append("CharsetMismatch")
-        else:
-            if codec not in _LATIN_CODECS or not _misdeclared_latin(text):
-                return text
-            detected = _detect(data)
-            if detected is not None and guess_language(detected) in ("ru", "ar", "fa"):
-                defects.append("CharsetMismatch")
-                return detected
-            return text
-    if data.isascii():
-        return data.decode("ascii")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    detected = _detect(data)
-    if detected is not None:
-        return detected
-    defects.append("UndecodableText")
-    return data.decode("latin-1", errors="replace")
-
-
-# --- headers --------------------------------------------------------------------------------------
-
-_ENCODED_WORD = re.compile(r"=\?([^?\s*]+)(?:\*[^?\s]*)?\?([bBqQ])\?([^?\s]*)\?=")
-_FOLD = re.compile(r"\r?\n(?=[ \t])")
-_SPACES = re.compile(r"\s+")
-_SURROGATES = re.compile(r"[\udc80-\udcff]")
-
-
-def _word_bytes(encoding: str, payload: str) -> bytes:
-    if encoding in "bB":
-        cleaned = re.sub(r"[^A-Za-z0-9+/]", "", payload)
-        if not cleaned:
-            return payload.encode("ascii", "replace")
-        cleaned += "=" * (-len(cleaned) % 4)
-        try:
-            return base64.b64decode(cleaned)
-        except (binascii.Error, ValueError):
-            return payload.encode("ascii", "replace")
-    raw = payload.replace("_", " ").encode("ascii", "replace")
-    return re.sub(rb"=([0-9A-Fa-f]{2})", lambda match: bytes([int(match.group(1), 16)]), raw)
-
-
-def _decode_8bit(value: str, hint: str | None) -> str:
-    """Decode header bytes sent raw (no encoded words): UTF-8, else the body's charset, else detection."""
-    data = value.encode("ascii", "surrogateescape")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    codec = _codec(hint)
-    if codec is not None and codec != "utf-8":
-        try:
-            return data.decode(codec)
-        except UnicodeDecodeError:
-            pass
-    return _detect(data) or data.decode("latin-1")
-
-
-def _decode_header(value: str, hint: str | None = None) -> str:
-    value = _FOLD.sub("", value)
-    if _SURROGATES.search(value):
-        value = _decode_8bit(value, hint)
-    if "=?" not in value:
-        return value
-    pieces: list[str] = []
-    pending_charset = ""
-    pending = b""
-    position = 0
-
-    def flush() -> None:
-        nonlocal pending, pending_charset
-        if pending_charset:
-            codec = _codec(pending_charset)
-            if codec is not None:
-                pieces.append(pending.decode(codec, errors="replace"))
-            else:
-                pieces.append(_decode_8bit(pending.decode("ascii", "surrogateescape"), hint))
-        pending, pending_charset = b"", ""
-
-    for match in _ENCODED_WORD.finditer(value):
-        between = value[position : match.start()]
-        # Whitespace between two encoded words is not part of the text (RFC 2047 section 6.2).
-        if not (pending_charset and not between.strip()):
-            flush()
-            pieces.append(between)
-        charset = match.group(1).lower()
-        data = _word_bytes(match.group(2), match.group(3))
-        if charset != pending_charset:
-            # Words in one charset are joined first: senders split a multi-byte letter across two.
-            flush()
-            pending_charset = charset
-        pending += data
-        position = match.end()
-    flush()
-    pieces.append(value[position:])
-    return "".join(pieces)
-
-
-def decode_header_value(value: str) -> str:
-    """Return a header's text with encoded words and raw 8-bit bytes decoded; never raise."""
-    try:
-        return _tidy(_decode_header(value))
-    except Exception:  # noqa: BLE001 -- a header the decoder chokes on is still shown as sent
-        return _tidy(value)
-
-
-def _tidy(value: str) -> str:
-    # PostgreSQL text refuses NUL, and lone surrogates cannot be encoded at all.
-    return _SURROGATES.sub("\ufffd", value).replace("\x00", "")
-
-
-_ADDRESS = re.compile(r"^[^@\s<>()\[\],;:\"\\]+@[^@\s<>()\[\],;:\"\\]+$")
-_MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
-
-
-def _addresses(values: list[str], hint: str | None) -> tuple[Address, ...]:
-    result: list[Address] = []
-    for value in values:
-        unfolded = _FOLD.sub("", value)
-        if _SURROGATES.search(unfolded):
-            unfolded = _decode_8bit(unfolded, hint)
-        for name, address in email_utils.getaddresses([unfolded]):
-            address = _tidy(address.strip().lower())
-            if not _ADDRESS.match(address):
-                address = ""
-            name = _SPACES.sub(" ", decode_header_value(name)).strip()
-            if name or address:
-                result.append(Address(name=name, address=address))
-    return tuple(result)
-
-
-def _message_ids(value: str) -> tuple[str, ...]:
-    ids = _MESSAGE_ID.findall(value) or [token for token in re.split(r"[\s,]+", value) if "@" in token]
-    return tuple(dict.fromkeys(_tidy(mail_id.strip()) for mail_id in ids if mail_id.strip()))
-
-
-def _date(value: str | None) -> datetime.datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = email_utils.parsedate_to_datetime(_FOLD.sub("", value))
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=datetime.UTC)
-    return parsed
-
-
-def subject_case_numbers(subject: str, prefix: str) -> list[int]:
-    """Return the case numbers of the "[<prefix><n>]" tokens in `subject`, in order."""
-    pattern = re.compile(r"\[" + re.escape(prefix) + r"([0-9\u06f0-\u06f9\u0660-\u0669]+)\]", re.IGNORECASE)
-    return list(dict.fromkeys(int(digits) for digits in pattern.findall(subject)))
 
 
 # --- loops and noise --------------------------------------------------------------------------------
@@ -496,7 +293,7 @@ def _raw(part: Message, name: str) -> str:
     """A part's raw header value, unparsed: the header registry is the slow half of the email package."""
     for key, value in part.raw_items():
         if key.lower() == name:
-            return _FOLD.sub("", str(value)).strip()
+            return FOLDED_LINE.sub("", str(value)).strip()
     return ""
 
 
@@ -588,7 +385,7 @@ class _Reader:
             (_("To"), "to"),
         ):
             if name in headers:
-                value = _SPACES.sub(" ", decode_header_value(headers[name][0])).strip()
+                value = SPACES.sub(" ", decode_header_value(headers[name][0])).strip()
                 lines.append(_("%(label)s: %(value)s") % {"label": label, "value": value})
         marker = "---------- " + _("Forwarded message") + " ----------"
         text, rich = _compose(inner.segments)
@@ -622,7 +419,7 @@ class _Reader:
     def _delivery_status(self, part: Message) -> None:
         blocks = _children(part)
         if not part.is_multipart():
-            text = _decode_bytes(_payload_bytes(part), "utf-8", self.defects)
+            text = decode_bytes(_payload_bytes(part), "utf-8", self.defects)
             blocks = [HeaderParser().parsestr(block) for block in re.split(r"\r?\n\s*\r?\n", text)]
         for block in blocks:
             action = str(block.get("action", "")).strip().lower()
@@ -630,7 +427,7 @@ class _Reader:
             if not action.startswith(("fail", "error")) or not recipient:
                 continue
             address = recipient.split(";", 1)[-1].strip().strip("<>").lower()
-            if _ADDRESS.match(address):
+            if ADDRESS_PATTERN.match(address):
                 self.dsn_failed.append(address)
 
     def _returned_headers(self, part: Message) -> None:
@@ -638,9 +435,9 @@ class _Reader:
         if returned:
             value = str(returned[0].get("message-id", ""))
         else:
-            text = _decode_bytes(_payload_bytes(part), "utf-8", self.defects)
+            text = decode_bytes(_payload_bytes(part), "utf-8", self.defects)
             value = str(HeaderParser().parsestr(text, headersonly=True).get("message-id", ""))
-        ids = _message_ids(value)
+        ids = message_ids_from(value)
         if ids and not self.returned_message_id:
             self.returned_message_id = ids[0]
 
@@ -658,7 +455,7 @@ class _Reader:
                 for child in _children(rebuilt):
                     self.walk(child, body, depth + 1)
                 return
-        body.segments.append(_Segment(plain=_decode_bytes(raw, _charset(part), self.defects)))
+        body.segments.append(_Segment(plain=decode_bytes(raw, _charset(part), self.defects)))
 
     def _leaf(self, part: Message, body: _Body, content_type: str) -> None:
         attached = _raw(part, "content-disposition").lower().startswith("attachment")
@@ -668,7 +465,7 @@ class _Reader:
                 return
             charset = _charset(part)
             self.charset_hint = self.charset_hint or charset
-            text = _tidy(_decode_bytes(_payload_bytes(part), charset, self.defects))
+            text = tidy(decode_bytes(_payload_bytes(part), charset, self.defects))
             text = text.replace("\r\n", "\n").replace("\r", "\n")
             if content_type == "text/html":
                 body.segments.append(_Segment(html=_HEAD.sub("", text)))
@@ -743,7 +540,7 @@ class _Reader:
             self._skip(part, "too_many", len(content), content_type)
             return
         self.counter += 1
-        content_id = _message_ids(_raw(part, "content-id"))
+        content_id = message_ids_from(_raw(part, "content-id"))
         raw_id = _raw(part, "content-id").strip("<>")
         self.attachments.append(
             Part(
@@ -808,10 +605,10 @@ def _build(
         return headers.get(name, [""])[0]
 
     def decoded(name: str) -> str:
-        return _tidy(_decode_header(header(name), hint)) if name in headers else ""
+        return tidy(decode_header_text(header(name), hint)) if name in headers else ""
 
-    subject = _SPACES.sub(" ", decoded("subject")).strip()
-    senders = [address for address in _addresses(headers.get("from", []), hint) if address.address]
+    subject = SPACES.sub(" ", decoded("subject")).strip()
+    senders = [address for address in addresses_from(headers.get("from", []), hint) if address.address]
     text, raw_html = _compose(body.segments)
     has_html = any(segment.html is not None for segment in body.segments)
     clean_html = sanitize_html(raw_html)
@@ -846,12 +643,16 @@ def _build(
         ).strip()
 
     references = tuple(
-        dict.fromkeys(mail_id for value in headers.get("references", []) for mail_id in _message_ids(value))
+        dict.fromkeys(
+            mail_id for value in headers.get("references", []) for mail_id in message_ids_from(value)
+        )
     )
     in_reply_to = tuple(
-        dict.fromkeys(mail_id for value in headers.get("in-reply-to", []) for mail_id in _message_ids(value))
+        dict.fromkeys(
+            mail_id for value in headers.get("in-reply-to", []) for mail_id in message_ids_from(value)
+        )
     )
-    message_ids = _message_ids(header("message-id"))
+    message_ids = message_ids_from(header("message-id"))
 
     html_for_cid = (raw_html + "".join(forward.html for forward in forwards)).lower()
     attachments = tuple(
@@ -890,10 +691,10 @@ def _build(
         references=references,
         subject=subject,
         sender=sender,
-        reply_to=_addresses(headers.get("reply-to", []), hint),
-        to=_addresses(headers.get("to", []), hint),
-        cc=_addresses(headers.get("cc", []), hint),
-        date=_date(header("date")),
+        reply_to=addresses_from(headers.get("reply-to", []), hint),
+        to=addresses_from(headers.get("to", []), hint),
+        cc=addresses_from(headers.get("cc", []), hint),
+        date=date_from(header("date")),
         text=full_text,
         html=display_html,
         new_text=new_text,

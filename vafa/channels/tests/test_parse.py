@@ -10,15 +10,8 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
-from vafa.channels.email.parse import (
-    Address,
-    MailParseError,
-    ParsedMail,
-    SkippedPart,
-    decode_header_value,
-    parse_mail,
-    subject_case_numbers,
-)
+from vafa.channels.email.decode import Address, decode_header_value, subject_case_numbers
+from vafa.channels.email.parse import MailParseError, ParsedMail, SkippedPart, parse_mail
 from vafa.channels.tests.corpus import build
 from vafa.core.text import html_for_display, sanitize_html
 
