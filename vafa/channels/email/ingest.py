@@ -23,7 +23,7 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from vafa.channels.email.decode import subject_case_numbers
+from vafa.channels.email.decode import ADDRESS_PATTERN, subject_case_numbers
 from vafa.channels.email.parse import MailParseError, ParsedMail, parse_mail
 from vafa.channels.email.thread import thread_find, thread_ids_lookup
 from vafa.channels.models import (
@@ -70,6 +70,14 @@ class Outcome:
     message_id: int | None
     detail: str = ""
     skipped: list[dict[str, Any]] | None = None
+
+
+def sender_address(inbound: InboundMail, parsed: ParsedMail) -> str:
+    """Who wrote: the From address, else the envelope sender (a script's mail often has no From)."""
+    if parsed.sender is not None and parsed.sender.address:
+        return parsed.sender.address
+    envelope = inbound.envelope_from.strip().strip("<>").strip().lower()
+    return envelope if ADDRESS_PATTERN.match(envelope) else ""
 
 
 def _listing(parsed: ParsedMail) -> dict[str, Any]:
@@ -156,7 +164,7 @@ class Known:
         ).values_list("rfc_message_id", "content_hash", "pk", "case_id", "message_id"):
             known.twins.setdefault((message_id, content_hash), (pk, case_id, message_id_fk))
         addresses = list(
-            {parsed.sender.address for _inbound, parsed in items if parsed.sender and parsed.sender.address}
+            {address for inbound, parsed in items if (address := sender_address(inbound, parsed))}
         )
         if addresses:
             for customer in Customer.objects.filter(
@@ -204,8 +212,8 @@ class Known:
             )
             if parsed.message_id and inbound.case_id is not None:
                 self.threads.setdefault(parsed.message_id[:255], inbound.case_id)
-        if parsed.sender and parsed.sender.address:
-            self.recent.setdefault(parsed.sender.address, []).append(inbound.received_at)
+        if address := sender_address(inbound, parsed):
+            self.recent.setdefault(address, []).append(inbound.received_at)
 
 
 def _mailbox(inbound: InboundMail, parsed: ParsedMail) -> Mailbox:
@@ -304,10 +312,9 @@ def _body(parsed: ParsedMail, language: str) -> tuple[str, str | None]:
 def _deliver(
     inbound: InboundMail, parsed: ParsedMail, mailbox: Mailbox, known: Known, *, release: bool
 ) -> Outcome:
-    sender = parsed.sender
-    if sender is None or not sender.address:
+    address = sender_address(inbound, parsed)
+    if not address:
         raise Quarantined(QuarantineReason.NO_SENDER)
-    address = sender.address
     _check_sender(inbound, mailbox, address, known, release=release)
     customer = _customer(parsed, mailbox, address, known, release=release)
     match = thread_find(
@@ -395,6 +402,7 @@ def _run(inbound: InboundMail, parsed: ParsedMail, known: Known) -> None:
     """Process one parsed message; a fault of the mail or of its sender ends in the quarantine, while
     anything unexpected (a database error) is raised with the message's own work rolled back."""
     listing = _listing(parsed)
+    listing["from_address"] = listing["from_address"] or sender_address(inbound, parsed)[:254]
     try:
         with transaction.atomic():
             _process(inbound, parsed, listing, known, release=inbound.detail == "release")

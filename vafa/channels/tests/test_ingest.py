@@ -506,3 +506,23 @@ def test_a_message_that_fails_in_a_batch_is_retried_alone_and_the_others_are_kep
     assert (retry.state, retry.locked_until) == ("pending", None)
     assert retry.due_at > timezone.now()
     assert Customer.objects.filter(name="c1").count() == 0  # its work was rolled back
+
+
+def test_a_mail_without_from_is_the_envelope_senders(mailbox):
+    raw = b"To: support@shop.test\r\nSubject: My kettle leaks\r\n\r\nIt leaks since Monday.\r\n"
+    inbound = inbound_store(raw=raw, via="smtp", mailbox=mailbox, envelope_from="Script@Example.com")
+
+    inbound = inbound_process(inbound_id=inbound.pk)
+
+    assert inbound.state == InboundState.PROCESSED
+    assert inbound.from_address == "script@example.com"
+    assert inbound.case.customer.contact_points.get().value == "script@example.com"
+
+
+def test_a_mail_without_from_or_envelope_sender_is_held(mailbox):
+    raw = b"To: support@shop.test\r\nSubject: Hello\r\n\r\nHi\r\n"
+    inbound = inbound_store(raw=raw, via="smtp", mailbox=mailbox, envelope_from="<>")
+
+    inbound = inbound_process(inbound_id=inbound.pk)
+
+    assert (inbound.state, inbound.reason) == (InboundState.QUARANTINED, QuarantineReason.NO_SENDER)

@@ -309,3 +309,23 @@ def test_the_command_starts_answers_ehlo_and_stops_on_sigterm(tmp_path):
     assert b"AUTH" not in features
     assert process.returncode == 0
     assert b"Mail listener stopped." in rest
+
+
+def test_the_demo_banners_test_mail_becomes_a_case(listen, settings):
+    # given the demo's mailbox and the command its banner prints, pointed at this listener
+    from vafa.demo import builder
+    from vafa.demo.management.commands.demo import banner_text
+
+    Mailbox.objects.create(name="Demo", address=builder.DEMO_MAILBOX, method=Mailbox.Method.SMTP)
+    port = listen()
+    settings.VAFA_MAIL_LISTEN_PORT = port
+    command = next(line.strip() for line in banner_text("127.0.0.1", 8000).splitlines() if "smtplib" in line)
+
+    # when a newcomer runs it in a shell
+    subprocess.run(command, shell=True, check=True, timeout=30)  # noqa: S602 - the banner's own command
+    jobs.work_execute(PendingWork.objects.get(kind=PROCESS_KIND).pk)
+
+    # then the mail is a case for its sender
+    case = Case.objects.get()
+    assert case.subject == "My kettle leaks"
+    assert case.customer.contact_points.get().value == "you@example.test"

@@ -40,7 +40,8 @@ def banner_text(host: str, port: int) -> str:
     lines += [
         f"  Send a mail to {builder.DEMO_MAILBOX} (the listener on {mail_host}:{mail_port}); a case appears:",
         f"    python3 -c \"import smtplib; smtplib.SMTP('{mail_host}', {mail_port}).sendmail('you@example.test', "
-        f"'{builder.DEMO_MAILBOX}', 'Subject: My kettle leaks\\n\\nIt leaks since Monday.')\"",
+        f"'{builder.DEMO_MAILBOX}', 'From: You <you@example.test>\\nTo: {builder.DEMO_MAILBOX}\\n"
+        f"Subject: My kettle leaks\\n\\nIt leaks since Monday.')\"",
         "",
     ]
     return "\n".join(lines)
