@@ -6,6 +6,7 @@ listener, the IMAP poller, the HTTP endpoint and the desk call.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Sequence
 from enum import StrEnum
@@ -14,7 +15,6 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -37,10 +37,9 @@ class ChannelError(StrEnum):
     ALREADY_BLOCKED = "already_blocked"
 
 
-def raw_path(sha256: str, at: object = None) -> str:
+def raw_path(sha256: str, at: dt.datetime) -> str:
     """Where the original bytes of a message live on storage: by day received, then by content hash."""
-    when = timezone.now() if at is None else at
-    return f"mail/inbound/{when:%Y/%m/%d}/{sha256}.eml"  # type: ignore[str-format]
+    return f"mail/inbound/{at:%Y/%m/%d}/{sha256}.eml"
 
 
 def mailbox_for_recipients(recipients: Sequence[str]) -> Mailbox | None:
@@ -199,10 +198,3 @@ def sender_unblock(*, actor: User | None, blocked: BlockedSender) -> None:
     require_manager(actor)
     audit_record(actor=actor, action="mail.unblock", obj=blocked, before={"pattern": blocked.pattern})
     blocked.delete()
-
-
-def sender_is_blocked(address: str) -> bool:
-    """Whether mail from `address` is held: the address itself or its domain is on the block list."""
-    address = address.strip().lower()
-    domain = address.rpartition("@")[2]
-    return BlockedSender.objects.filter(Q(pattern=address) | Q(pattern=f"@{domain}")).exists()

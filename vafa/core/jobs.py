@@ -113,11 +113,6 @@ def work_is_last_attempt() -> bool:
     return work is None or work.attempts >= work.max_attempts
 
 
-def work_current() -> PendingWork | None:
-    """Inside a work handler: the pending work row being run."""
-    return _CURRENT.get()
-
-
 def work_claim_more(kind: str, *, limit: int) -> list[PendingWork]:
     """Inside a handler that works in batches: claim up to `limit` further due rows of `kind`.
 

@@ -18,6 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from vafa.channels.email.parse import MailParseError, parse_mail
 from vafa.channels.models import BlockedSender, InboundMail, InboundState, Mailbox, QuarantineReason
 from vafa.channels.services import inbound_raw
 from vafa.core.errors import NotFound, ValidationFailed
@@ -252,9 +253,6 @@ def _skipped(rows: Any) -> list[SkippedPartView]:
 
 def mail_detail(*, inbound_id: int) -> MailDetail:
     """The e-mail with its headers and body read from the stored original, shown safely."""
-    # Imported here: the parser is needed by this page only, not by every desk page.
-    from vafa.channels.email.parse import MailParseError, parse_mail
-
     inbound = mail_get(inbound_id=inbound_id)
     detail = MailDetail(inbound=inbound, skipped=_skipped(inbound.skipped_parts))
     try:

@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from django.conf import settings
-
 from vafa.channels.models import InboundMail, OutboundMail
 from vafa.customers.models import Customer
 from vafa.service.models import Case
@@ -98,7 +96,3 @@ def thread_find(
     if case is not None:
         return ThreadMatch(case=case, by="subject")
     return None
-
-
-def case_prefix() -> str:
-    return str(settings.VAFA_CASE_PREFIX)
