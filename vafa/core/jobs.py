@@ -8,6 +8,8 @@
 - `work_subscribe(event, kind)` / `work_publish(event, payload, key=...)`: a service announces that
   something happened (a case opened, an agent replied); each subscribed kind of work gets its own
   pending row, in the service's transaction. Not a signal: the rows are the durable record.
+  `with work_origin(rule=…)`: what is published inside carries the origin chain in its payload
+  (`payload["origin"]`), so an automation rule can tell its own changes from anyone else's.
 - `work_sweep` (periodic) re-enqueues pending rows whose task was lost or whose lock expired.
 """
 
@@ -19,7 +21,7 @@ import datetime as dt
 import json
 import logging
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -36,6 +38,9 @@ logger = logging.getLogger(__name__)
 WorkHandler = Callable[[dict[str, Any]], None]
 _HANDLERS: dict[str, WorkHandler] = {}
 _SUBSCRIBERS: dict[str, list[str]] = {}
+# Asked at publish time: a subscriber with nothing to do (no rule, no webhook for this event) gets no row.
+_WHEN: dict[tuple[str, str], Callable[[str, dict[str, Any]], bool]] = {}
+_ORIGIN: contextvars.ContextVar[tuple[dict[str, Any], ...]] = contextvars.ContextVar("vafa_origin", default=())
 _NON_ATOMIC: set[str] = set()
 _CURRENT: contextvars.ContextVar[PendingWork | None] = contextvars.ContextVar(
     "vafa_current_work", default=None
@@ -93,18 +98,53 @@ def work_schedule(
     return work
 
 
-def work_subscribe(event: str, kind: str) -> None:
-    """Have every `work_publish(event, ...)` schedule work of `kind` (registered with `work_handler`)."""
+def work_subscribe(
+    event: str, kind: str, *, when: Callable[[str, dict[str, Any]], bool] | None = None
+) -> None:
+    """Have every `work_publish(event, ...)` schedule work of `kind` (registered with `work_handler`).
+
+    `when(event, payload)`, if given, is asked at publish time; False schedules nothing. It must be
+    cheap (a cached lookup): it runs inside the publishing service's transaction.
+    """
     kinds = _SUBSCRIBERS.setdefault(event, [])
     if kind not in kinds:
         kinds.append(kind)
+    if when is not None:
+        _WHEN[(event, kind)] = when
+    else:
+        _WHEN.pop((event, kind), None)
 
 
 def work_publish(event: str, payload: dict[str, Any], *, key: str) -> list[PendingWork]:
     """Schedule the work each subscriber of `event` does; `key` makes publishing twice harmless."""
-    return [
-        work_schedule(kind, payload, dedupe_key=f"{kind}:{key}"[:200]) for kind in _SUBSCRIBERS.get(event, ())
-    ]
+    kinds = _SUBSCRIBERS.get(event, ())
+    if not kinds:
+        return []
+    origin = _ORIGIN.get()
+    if origin:
+        payload = {**payload, "origin": list(origin)}
+    scheduled = []
+    for kind in kinds:
+        when = _WHEN.get((event, kind))
+        if when is not None and not when(event, payload):
+            continue
+        scheduled.append(work_schedule(kind, {**payload, "event": event}, dedupe_key=f"{kind}:{key}"[:200]))
+    return scheduled
+
+
+@contextlib.contextmanager
+def work_origin(**origin: Any) -> Iterator[None]:
+    """Mark everything published inside as caused by `origin` (e.g. `rule=12`), on top of any outer origin."""
+    token = _ORIGIN.set((*_ORIGIN.get(), origin))
+    try:
+        yield
+    finally:
+        _ORIGIN.reset(token)
+
+
+def work_origin_current() -> tuple[dict[str, Any], ...]:
+    """The origin chain that `work_publish` would stamp on a payload now."""
+    return _ORIGIN.get()
 
 
 def work_is_last_attempt() -> bool:

@@ -17,6 +17,7 @@ from vafa.accounts.models import User
 from vafa.accounts.permissions import require_manager, require_staff
 from vafa.core.errors import Conflict, NotFound, ValidationFailed
 from vafa.core.i18n import choose_one_of, language_codes
+from vafa.core.jobs import work_publish
 from vafa.customers.contacts import normalize_email, normalize_phone
 from vafa.customers.models import ContactPoint, Customer, Organisation, Tier
 from vafa.customers.search import customer_search_index, customers_search_index
@@ -192,6 +193,7 @@ def customer_create(
         obj=customer,
         after={**snapshot(customer, CUSTOMER_FIELDS), "emails": clean_emails, "phones": clean_phones},
     )
+    work_publish("customer.created", {"customer_id": customer.pk}, key=f"customer:{customer.pk}:created")
     return customer
 
 
@@ -233,6 +235,11 @@ def customer_update(
         new = {**new, "emails_added": added_emails, "phones_added": added_phones}
     if new:
         audit_record(actor=actor, action="customer.update", obj=customer, before=old, after=new)
+        work_publish(
+            "customer.updated",
+            {"customer_id": customer.pk, "changed": sorted(new)},
+            key=f"customer:{customer.pk}:updated:{timezone.now().isoformat()}",
+        )
     return customer
 
 

@@ -1,4 +1,8 @@
-"""Timeline events of a case: one function per kind, each writes one CaseEvent row."""
+"""Timeline events of a case: one function per kind, each writes one CaseEvent row.
+
+Each row is also published as `case.<kind>` (`case.opened`, `case.customer_replied`, …) with the
+payload `{case_id, event_id, kind, actor_id, actor_kind, at, data}`; see docs/jobs.md.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 from vafa.accounts.models import User
+from vafa.core.jobs import work_publish
 from vafa.service.models import AuthorKind, Case, CaseEvent, EventKind
 
 
@@ -23,7 +28,7 @@ def _record(
     data: dict[str, Any] | None = None,
     actor_kind: str | None = None,
 ) -> CaseEvent:
-    return CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case=case,
         kind=kind,
         actor=actor if actor is not None and actor.pk else None,
@@ -31,6 +36,22 @@ def _record(
         data=data or {},
         created_at=at,
     )
+    # Every timeline event is also announced, in the same transaction: the SLA clocks, the automation
+    # rules, the e-mail channel and the webhooks each subscribe to the kinds they care about.
+    work_publish(
+        f"case.{kind}",
+        {
+            "case_id": case.pk,
+            "event_id": event.pk,
+            "kind": kind,
+            "actor_id": event.actor_id,
+            "actor_kind": event.actor_kind,
+            "at": at.isoformat(),
+            "data": event.data,
+        },
+        key=f"event:{event.pk}",
+    )
+    return event
 
 
 def opened(case: Case, actor: User | None, at: dt.datetime) -> CaseEvent:

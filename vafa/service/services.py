@@ -24,7 +24,6 @@ from vafa.accounts.permissions import require_staff
 from vafa.catalog.models import Product
 from vafa.core.errors import Conflict, Forbidden, VafaError, ValidationFailed
 from vafa.core.i18n import choose_one_of, language_codes
-from vafa.core.jobs import work_publish
 from vafa.core.models import Counter
 from vafa.core.text import body_from
 from vafa.customers.models import Customer
@@ -398,7 +397,6 @@ def case_open(
     if team is not None:
         events.transferred(case, actor, now, old=None, new=team.pk)
     audit_record(actor=actor, action="case.open", obj=case, after=snapshot(case, CASE_AUDIT_FIELDS))
-    work_publish("case.opened", {"case_id": case.pk}, key=f"case:{case.pk}")
     return case
 
 
@@ -466,7 +464,6 @@ def case_reply(
     case.save(update_fields=sorted(set(fields)))
     old, new = changed(before, snapshot(case, CASE_AUDIT_FIELDS))
     audit_record(actor=actor, action="case.reply", obj=case, before=old, after={**new, "message": message.pk})
-    work_publish("case.replied", {"case_id": case.pk, "message_id": message.pk}, key=f"message:{message.pk}")
     if resolve:
         case_resolve(actor=actor, case=case, summary=resolution_summary)
     return message
@@ -774,7 +771,6 @@ def case_resolve(*, actor: User | None, case: Case, summary: str = "") -> Case:
         before={"status": old},
         after={"status": case.status, "resolution_summary": case.resolution_summary},
     )
-    work_publish("case.resolved", {"case_id": case.pk}, key=f"case:{case.pk}:resolved:{now.isoformat()}")
     return case
 
 

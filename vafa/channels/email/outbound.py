@@ -258,7 +258,7 @@ def outbound_acknowledge_work(payload: dict[str, Any]) -> None:
 @work_handler(REPLY_KIND)
 @transaction.atomic
 def outbound_reply_work(payload: dict[str, Any]) -> None:
-    message = Message.objects.filter(pk=int(payload["message_id"])).first()
+    message = Message.objects.filter(pk=int(payload["data"]["message"])).first()
     if message is None or message.is_internal:
         return
     # The message's own case: a merge may have moved it since the event.

@@ -213,7 +213,7 @@ def test_reply_in_english_is_left_to_right_and_queued_once(smtp, mailbox, other_
     # when an agent replies, and the reply's event is handled a second time
     message = case_reply(actor=agent, case=case, body="Please level the feet.")
     run_work()
-    outbound_reply_work({"case_id": case.pk, "message_id": message.pk})
+    outbound_reply_work({"case_id": case.pk, "data": {"message": message.pk}})
 
     # then one reply went out, to the primary address, threaded under the acknowledgement
     reply = OutboundMail.objects.get(kind=OutboundMail.Kind.REPLY)
