@@ -93,6 +93,8 @@ INSTALLED_APPS = [
     "vafa.catalog",
     "vafa.sales",
     "vafa.service",
+    "vafa.sla",
+    "vafa.automation",
     "vafa.channels",
     "vafa.desk",
     "vafa.api",

@@ -6,3 +6,7 @@ class AccountsConfig(AppConfig):
     name = "vafa.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        # Registers the work handler that e-mails notifications.
+        from vafa.accounts import tasks  # noqa: F401

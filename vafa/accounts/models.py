@@ -200,3 +200,32 @@ class AuditLog(models.Model):
         return (
             f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type}#{self.object_id}"
         )
+
+
+class Notification(models.Model):
+    """A message from the system to a staff user: a case about to breach its SLA, a webhook paused.
+
+    Written in the recipient's language when it is sent; shown in the desk and, when asked, e-mailed.
+    """
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=40)
+    title = models.CharField(_("title"), max_length=250)
+    body = models.TextField(_("body"), blank=True, default="")
+    url = models.CharField(_("link"), max_length=500, blank=True, default="")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+    # The same reason to tell the same person (one breach of one case) is told once.
+    dedupe_key = models.CharField(_("dedupe key"), max_length=200, null=True, blank=True, unique=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at", "created_at"], name="accounts_notif_user_unread")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.title}"

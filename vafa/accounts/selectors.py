@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from vafa.accounts.models import ApiToken, Team, User
+from vafa.accounts.models import ApiToken, Notification, Team, User
 from vafa.core.errors import NotFound
 
 
@@ -36,3 +36,12 @@ def user_get(user_id: int) -> User:
     if user is None:
         raise NotFound(_("No such user."))
     return user
+
+
+def notification_list(*, user: User) -> QuerySet[Notification]:
+    """The user's notifications, newest first."""
+    return Notification.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def notification_unread_count(*, user: User) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()

@@ -5,16 +5,21 @@ from __future__ import annotations
 import hashlib
 import secrets
 import zoneinfo
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from django.db import transaction
-from django.utils import timezone
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from vafa.accounts.audit import audit_record, snapshot
-from vafa.accounts.models import ApiToken, Role, Team, User
+from vafa.accounts.models import ApiToken, Notification, Role, Team, User
 from vafa.core.errors import Conflict, Forbidden, ValidationFailed
 from vafa.core.i18n import choose_one_of, language_codes
+from vafa.core.jobs import work_schedule
 from vafa.customers.models import ContactPoint, Customer
 
 TOKEN_PREFIX = "vafa"  # noqa: S105 - the public marker of Vafa tokens, not a secret
@@ -178,3 +183,75 @@ def user_set_preferences(
         user.save(update_fields=fields)
         audit_record(actor=actor, action="user.preferences", obj=user, before=before, after=after)
     return user
+
+
+# --- notifications --------------------------------------------------------------------------------
+
+NOTIFICATION_EMAIL_KIND = "accounts.notification_email"
+
+
+def notification_send(
+    *,
+    user: User,
+    kind: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    params: dict[str, Any] | None = None,
+    dedupe_key: str | None = None,
+    email: bool = True,
+) -> Notification | None:
+    """Tell a staff user something, in their language; None when this `dedupe_key` was told already.
+
+    `title` and `body` are lazy translations with %(name)s placeholders filled from `params`.
+    """
+    if not user.is_active or not user.is_company_staff:
+        return None
+    values = params or {}
+    with translation.override(user.language):
+        rendered_title = str(title) % values if values else str(title)
+        rendered_body = (str(body) % values if values else str(body)) if body else ""
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(
+                user=user,
+                kind=kind[:40],
+                title=rendered_title[:250],
+                body=rendered_body,
+                url=url[:500],
+                dedupe_key=dedupe_key[:200] if dedupe_key else None,
+            )
+    except IntegrityError:
+        if dedupe_key is None:
+            raise
+        return None
+    if email:
+        work_schedule(NOTIFICATION_EMAIL_KIND, {"notification_id": notification.pk})
+    return notification
+
+
+def notification_read(*, user: User, notification_ids: Sequence[int] | None = None) -> int:
+    """Mark the user's notifications read (all of them when no ids are given); return how many."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification_ids is not None:
+        unread = unread.filter(pk__in=list(notification_ids))
+    return unread.update(read_at=timezone.now())
+
+
+def notification_email(*, notification_id: int) -> None:
+    """E-mail a notification to its user once (safe to run twice)."""
+    notification = (
+        Notification.objects.select_related("user").filter(pk=notification_id, emailed_at__isnull=True).first()
+    )
+    if notification is None:
+        return
+    link = ""
+    if notification.url:
+        link = f"\n\n{settings.VAFA_BASE_URL.rstrip('/')}{notification.url}"
+    send_mail(
+        subject=notification.title,
+        message=f"{notification.body}{link}".strip() or notification.title,
+        from_email=None,
+        recipient_list=[notification.user.email],
+    )
+    Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())

@@ -1,0 +1,1 @@
+"""Background work of the SLA app (filled in below)."""
