@@ -59,15 +59,21 @@ def opened(case: Case, actor: User | None, at: dt.datetime) -> CaseEvent:
 
 
 def assigned(
-    case: Case, actor: User | None, at: dt.datetime, *, old: int | None, new: int | None
+    case: Case, actor: User | None, at: dt.datetime, *, old: int | None, new: int | None, reason: str = ""
 ) -> CaseEvent:
-    return _record(case, EventKind.ASSIGNED, actor, at, {"from": old, "to": new})
+    data: dict[str, Any] = {"from": old, "to": new}
+    if reason:
+        data["reason"] = reason
+    return _record(case, EventKind.ASSIGNED, actor, at, data)
 
 
 def transferred(
-    case: Case, actor: User | None, at: dt.datetime, *, old: int | None, new: int | None
+    case: Case, actor: User | None, at: dt.datetime, *, old: int | None, new: int | None, reason: str = ""
 ) -> CaseEvent:
-    return _record(case, EventKind.TRANSFERRED, actor, at, {"from": old, "to": new})
+    data: dict[str, Any] = {"from": old, "to": new}
+    if reason:
+        data["reason"] = reason
+    return _record(case, EventKind.TRANSFERRED, actor, at, data)
 
 
 def status_changed(case: Case, actor: User | None, at: dt.datetime, *, old: str, new: str) -> CaseEvent:
@@ -140,3 +146,37 @@ def untagged(case: Case, actor: User | None, at: dt.datetime, *, name: str) -> C
 
 def followed_up(case: Case, actor: User | None, at: dt.datetime, *, follow_up: Case) -> CaseEvent:
     return _record(case, EventKind.FOLLOWED_UP, actor, at, {"case": follow_up.pk, "number": follow_up.number})
+
+
+def sla_applied(case: Case, at: dt.datetime, *, policy_id: int | None, policy_name: str) -> CaseEvent:
+    return _record(case, EventKind.SLA_APPLIED, None, at, {"policy": policy_id, "policy_name": policy_name})
+
+
+def sla_at_risk(case: Case, at: dt.datetime, *, clock_id: int, metric: str, due_at: dt.datetime) -> CaseEvent:
+    return _record(
+        case,
+        EventKind.SLA_AT_RISK,
+        None,
+        at,
+        {"clock": clock_id, "metric": metric, "due_at": due_at.isoformat()},
+    )
+
+
+def sla_breached(
+    case: Case, at: dt.datetime, *, clock_id: int, metric: str, due_at: dt.datetime
+) -> CaseEvent:
+    return _record(
+        case,
+        EventKind.SLA_BREACHED,
+        None,
+        at,
+        {"clock": clock_id, "metric": metric, "due_at": due_at.isoformat()},
+    )
+
+
+def rule_applied(
+    case: Case, at: dt.datetime, *, rule_id: int, rule_name: str, actions: list[str]
+) -> CaseEvent:
+    return _record(
+        case, EventKind.RULE_APPLIED, None, at, {"rule": rule_id, "rule_name": rule_name, "actions": actions}
+    )

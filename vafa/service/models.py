@@ -326,6 +326,10 @@ class EventKind(models.TextChoices):
     TAGGED = "tagged", _("Tagged")
     UNTAGGED = "untagged", _("Tag removed")
     FOLLOWED_UP = "followed_up", _("Follow-up opened")
+    SLA_APPLIED = "sla_applied", _("SLA policy applied")
+    SLA_AT_RISK = "sla_at_risk", _("SLA at risk")
+    SLA_BREACHED = "sla_breached", _("SLA breached")
+    RULE_APPLIED = "rule_applied", _("Automation rule applied")
 
 
 class CaseEvent(models.Model):

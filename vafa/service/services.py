@@ -579,8 +579,12 @@ def case_assign(
     case: Case,
     assignee: User | None = _UNSET,
     team: Team | None = _UNSET,
+    reason: str = "",
 ) -> Case:
-    """Give the case to an agent and/or a team (None clears); records assignment and transfer."""
+    """Give the case to an agent and/or a team (None clears); records assignment and transfer.
+
+    `reason` says on the timeline why the system did it ("round robin", "SLA breached").
+    """
     require_staff(actor)
     case = _lock(case)
     _require_not_merged(case)
@@ -594,11 +598,15 @@ def case_assign(
     before = snapshot(case, CASE_AUDIT_FIELDS)
     fields: list[str] = []
     if (new_team.pk if new_team else None) != case.team_id:
-        events.transferred(case, actor, now, old=case.team_id, new=new_team.pk if new_team else None)
+        events.transferred(
+            case, actor, now, old=case.team_id, new=new_team.pk if new_team else None, reason=reason
+        )
         case.team = new_team
         fields.append("team")
     if (new_assignee.pk if new_assignee else None) != case.assignee_id:
-        events.assigned(case, actor, now, old=case.assignee_id, new=new_assignee.pk if new_assignee else None)
+        events.assigned(
+            case, actor, now, old=case.assignee_id, new=new_assignee.pk if new_assignee else None, reason=reason
+        )
         case.assignee = new_assignee
         fields.append("assignee")
     if fields:

@@ -1,0 +1,1 @@
+"""Routing of cases to agents."""
