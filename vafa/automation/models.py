@@ -16,8 +16,8 @@ class Trigger(models.TextChoices):
     CUSTOMER_REPLIED = "case.customer_replied", _("Customer replied")
     AGENT_REPLIED = "case.replied", _("Agent replied")
     STATUS_CHANGED = "case.status_changed", _("Status changed")
-    SLA_AT_RISK = "sla.at_risk", _("SLA at risk")
-    SLA_BREACHED = "sla.breached", _("SLA breached")
+    SLA_AT_RISK = "case.sla_at_risk", _("SLA at risk")
+    SLA_BREACHED = "case.sla_breached", _("SLA breached")
     TIME = "time", _("Time in status")
 
 

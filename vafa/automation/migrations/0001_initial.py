@@ -64,7 +64,7 @@ class Migration(migrations.Migration):
                 ('description', models.TextField(blank=True, default='', verbose_name='description')),
                 ('is_active', models.BooleanField(default=True, verbose_name='active')),
                 ('position', models.PositiveIntegerField(default=0, verbose_name='order')),
-                ('trigger', models.CharField(choices=[('case.opened', 'Case opened'), ('case.customer_replied', 'Customer replied'), ('case.replied', 'Agent replied'), ('case.status_changed', 'Status changed'), ('sla.at_risk', 'SLA at risk'), ('sla.breached', 'SLA breached'), ('time', 'Time in status')], max_length=30, verbose_name='trigger')),
+                ('trigger', models.CharField(choices=[('case.opened', 'Case opened'), ('case.customer_replied', 'Customer replied'), ('case.replied', 'Agent replied'), ('case.status_changed', 'Status changed'), ('case.sla_at_risk', 'SLA at risk'), ('case.sla_breached', 'SLA breached'), ('time', 'Time in status')], max_length=30, verbose_name='trigger')),
                 ('time_status', models.CharField(blank=True, default='', max_length=20, verbose_name='status waited in')),
                 ('time_minutes', models.PositiveIntegerField(blank=True, null=True, verbose_name='after (business minutes)')),
                 ('conditions', models.JSONField(blank=True, default=list, verbose_name='conditions')),
