@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "vafa.catalog",
     "vafa.sales",
     "vafa.service",
+    "vafa.webhooks",
     "vafa.sla",
     "vafa.automation",
     "vafa.channels",
