@@ -9,3 +9,7 @@ class WebhooksConfig(AppConfig):
     name = "vafa.webhooks"
     label = "webhooks"
     verbose_name = _("Webhooks")
+
+    def ready(self) -> None:
+        # Registers the work handlers and subscribes the fan-out to the case and customer events.
+        from vafa.webhooks import tasks  # noqa: F401
