@@ -25,8 +25,11 @@ def _default_language():
 def _fresh_process_caches():
     # A test's mailboxes must not be hidden by another test's cached list of them.
     from vafa.channels.email.ingest import own_addresses_forget
+    from vafa.webhooks.selectors import webhook_events_forget
 
     own_addresses_forget()
+    # Nor may a rolled-back test's webhook subscription make later tests publish webhook work.
+    webhook_events_forget()
 
 
 @pytest.fixture(autouse=True)
