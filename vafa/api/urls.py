@@ -100,12 +100,14 @@ def _add_routers() -> None:
     from vafa.customers.api import router as customers_router
     from vafa.sales.api import router as sales_router
     from vafa.service.api import router as service_router
+    from vafa.sla.api import router as sla_router
 
     api.add_router("", customers_router)
     api.add_router("", catalog_router)
     api.add_router("", sales_router)
     api.add_router("", service_router)
     api.add_router("", channels_router)
+    api.add_router("", sla_router)
 
     # Last: any other path under /api/v1/ answers a JSON 404, not Django's HTML page.
     fallback = Router(auth=None)
