@@ -60,14 +60,12 @@ def _validated(field: str, validator: Any, value: Any) -> None:
 
 
 def schedule_attempt(delivery: WebhookDelivery, at: dt.datetime) -> None:
-    """Queue the next attempt of `delivery` at `at` (the row's own state says whether it still runs)."""
-    work_schedule(
-        DELIVER_KIND,
-        {"delivery_id": delivery.pk},
-        due_at=at,
-        dedupe_key=f"{DELIVER_KIND}:{delivery.pk}:{delivery.attempts}:{int(at.timestamp())}",
-        max_attempts=3,
-    )
+    """Queue the next attempt of `delivery` at `at`.
+
+    No dedupe key: each state change queues once, and a twin run finds the delivery's attempt count
+    moved on (see delivery.webhook_deliver), so a stale queued attempt does nothing.
+    """
+    work_schedule(DELIVER_KIND, {"delivery_id": delivery.pk}, due_at=at, max_attempts=3)
 
 
 # --- subscriptions --------------------------------------------------------------------------------
@@ -178,6 +176,7 @@ def _tell_paused(subscription: WebhookSubscription) -> None:
     else:
         recipients = list(User.objects.filter(role=Role.ADMIN, is_active=True).order_by("id"))
     reason = WebhookSubscription.PauseReason(subscription.pause_reason).label
+    paused_at = subscription.paused_at.isoformat() if subscription.paused_at else ""
     for user in recipients:
         notification_send(
             user=user,
@@ -190,7 +189,7 @@ def _tell_paused(subscription: WebhookSubscription) -> None:
             ),
             url=reverse("admin:webhooks_webhooksubscription_change", args=[subscription.pk]),
             params={"name": subscription.name, "url": subscription.url, "reason": reason},
-            dedupe_key=f"webhook_paused:{subscription.pk}:{subscription.paused_at.isoformat() if subscription.paused_at else ''}",
+            dedupe_key=f"webhook_paused:{subscription.pk}:{paused_at}:{user.pk}",
         )
 
 

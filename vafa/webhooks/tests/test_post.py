@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.test import override_settings
 
 from vafa.core.errors import ValidationFailed
 from vafa.core.models import PendingWork
@@ -13,13 +12,9 @@ from vafa.webhooks.models import WebhookDelivery
 from vafa.webhooks.services import DELIVER_KIND, webhook_post
 from vafa.webhooks.signing import webhook_signature_verify
 
-IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
-
-def test_webhook_post_delivers_a_signed_request_after_commit(
-    db, receiver, django_capture_on_commit_callbacks
-):
-    with override_settings(TASKS=IMMEDIATE), django_capture_on_commit_callbacks(execute=True):
+def test_webhook_post_delivers_a_signed_request_after_commit(db, receiver, immediate):
+    with immediate():
         delivery = webhook_post(
             url=receiver.url,
             secret="s3cret",
@@ -53,8 +48,8 @@ def test_webhook_post_delivers_a_signed_request_after_commit(
     assert PendingWork.objects.get(kind=DELIVER_KIND).state == PendingWork.State.DONE
 
 
-def test_webhook_post_with_the_same_dedupe_key_sends_once(db, receiver, django_capture_on_commit_callbacks):
-    with override_settings(TASKS=IMMEDIATE), django_capture_on_commit_callbacks(execute=True):
+def test_webhook_post_with_the_same_dedupe_key_sends_once(db, receiver, immediate):
+    with immediate():
         first = webhook_post(
             url=receiver.url, secret="k", event="e", payload={}, source="rule:1", dedupe_key="r1:c7"
         )
