@@ -241,7 +241,9 @@ def notification_read(*, user: User, notification_ids: Sequence[int] | None = No
 def notification_email(*, notification_id: int) -> None:
     """E-mail a notification to its user once (safe to run twice)."""
     notification = (
-        Notification.objects.select_related("user").filter(pk=notification_id, emailed_at__isnull=True).first()
+        Notification.objects.select_related("user")
+        .filter(pk=notification_id, emailed_at__isnull=True)
+        .first()
     )
     if notification is None:
         return

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vafa.desk.views import auth, case, dashboard, inbox, mail, records, search
+from vafa.desk.views import auth, case, dashboard, inbox, mail, notifications, records, search
 
 app_name = "desk"
 
@@ -14,4 +14,5 @@ urlpatterns = [
     *search.urlpatterns,
     *dashboard.urlpatterns,
     *mail.urlpatterns,
+    *notifications.urlpatterns,
 ]

@@ -437,8 +437,9 @@ def test_case_page_queries_do_not_grow_with_the_history(
     # scope), the case with its last event, its tags, messages, attachments, events (with the names
     # they refer to), previous and next case, the teams again (customer 360 scope), the 360's
     # counts, contact points, units, orders, order lines, spend, past cases, presence; the e-mails the
-    # public messages came from and the delivery of those e-mailed (vafa.desk.conversation).
-    assert short_count == 21
+    # public messages came from and the delivery of those e-mailed (vafa.desk.conversation); the
+    # bar's unread notifications.
+    assert short_count == 22
     # "Show earlier": session, user, teams, the case, its tags, messages, attachments, events, the
     # messages' e-mails and deliveries.
     with django_assert_num_queries(10):
@@ -459,14 +460,14 @@ def test_case_page_queries_do_not_grow_with_units_and_orders(desk_as, agent, tea
     rich = make_case(rich_customer, team=team)
     client = desk_as(agent)
 
-    assert page_queries(client, bare) == page_queries(client, rich) == 21
+    assert page_queries(client, bare) == page_queries(client, rich) == 22
 
 
 def test_page_of_an_admin_needs_no_team_lookups(desk_as, admin_user, team, customer, page_queries):
     case = make_case(customer, team=team)
 
     # The agent's figure less the two team lookups, plus the quarantine badge of the bar.
-    assert page_queries(desk_as(admin_user), case) == 20
+    assert page_queries(desk_as(admin_user), case) == 21
 
 
 def test_other_staff_names_in_the_page_are_escaped(desk_as, admin_user, team, customer):

@@ -234,7 +234,7 @@ def test_the_page_runs_the_same_queries_for_5_or_50_rows(
 
     # Session, user; saved views; agents, teams, products; the agent's teams for the scope and for
     # "My teams"; the page's rows; their tags; the counts of every view.
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         response = client.get(INBOX, {"view": "mine", "per_page": "50"})
 
     assert len(_references(response.content.decode())) == rows
