@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from vafa.accounts.models import Role, User
+from vafa.core.context import via
 from vafa.core.errors import VafaError
 from vafa.webhooks.models import Event, WebhookDelivery, WebhookSubscription
 from vafa.webhooks.services import (
@@ -126,28 +127,32 @@ class WebhookSubscriptionAdmin(AdminsOnly):
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         data = {name: form.cleaned_data[name] for name in ("name", "url", "events", "owner", "is_active")}
         actor = _actor(request)
-        if change:
-            current = WebhookSubscription.objects.get(pk=obj.pk)
-            changed = {name: value for name, value in data.items() if name in form.changed_data}
-            saved = webhook_subscription_update(actor=actor, subscription=current, **changed)
-        else:
-            saved = webhook_subscription_create(actor=actor, **data)
+        with via("admin"):
+            if change:
+                current = WebhookSubscription.objects.get(pk=obj.pk)
+                changed = {name: value for name, value in data.items() if name in form.changed_data}
+                saved = webhook_subscription_update(actor=actor, subscription=current, **changed)
+            else:
+                saved = webhook_subscription_create(actor=actor, **data)
         obj.pk = saved.pk
         obj.secret = saved.secret
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        webhook_subscription_delete(actor=_actor(request), subscription=obj)
+        with via("admin"):
+            webhook_subscription_delete(actor=_actor(request), subscription=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[WebhookSubscription]) -> None:
-        for subscription in queryset:
-            webhook_subscription_delete(actor=_actor(request), subscription=subscription)
+        with via("admin"):
+            for subscription in queryset:
+                webhook_subscription_delete(actor=_actor(request), subscription=subscription)
 
     @admin.action(description=_("Pause the selected subscriptions"))
     def pause(self, request: HttpRequest, queryset: QuerySet[WebhookSubscription]) -> None:
-        count = sum(
-            int(webhook_subscription_pause(actor=_actor(request), subscription=subscription))
-            for subscription in queryset
-        )
+        with via("admin"):
+            count = sum(
+                int(webhook_subscription_pause(actor=_actor(request), subscription=subscription))
+                for subscription in queryset
+            )
         self.message_user(
             request,
             ngettext("%(count)d subscription paused.", "%(count)d subscriptions paused.", count)
@@ -156,10 +161,11 @@ class WebhookSubscriptionAdmin(AdminsOnly):
 
     @admin.action(description=_("Resume the selected subscriptions"))
     def resume(self, request: HttpRequest, queryset: QuerySet[WebhookSubscription]) -> None:
-        requeued = sum(
-            webhook_subscription_resume(actor=_actor(request), subscription=subscription)
-            for subscription in queryset
-        )
+        with via("admin"):
+            requeued = sum(
+                webhook_subscription_resume(actor=_actor(request), subscription=subscription)
+                for subscription in queryset
+            )
         self.message_user(
             request,
             ngettext(
@@ -172,8 +178,9 @@ class WebhookSubscriptionAdmin(AdminsOnly):
 
     @admin.action(description=_("Send a test ping"))
     def ping(self, request: HttpRequest, queryset: QuerySet[WebhookSubscription]) -> None:
-        for subscription in queryset:
-            webhook_ping(actor=_actor(request), subscription=subscription)
+        with via("admin"):
+            for subscription in queryset:
+                webhook_ping(actor=_actor(request), subscription=subscription)
         self.message_user(request, _("A ping is on its way; its delivery is in the log."))
 
 
@@ -264,7 +271,8 @@ class WebhookDeliveryAdmin(AdminsOnly):
         queued = 0
         for delivery in queryset:
             try:
-                webhook_redeliver(actor=_actor(request), delivery=delivery)
+                with via("admin"):
+                    webhook_redeliver(actor=_actor(request), delivery=delivery)
             except VafaError as error:
                 self.message_user(request, f"{delivery.event_id}: {error.message}", messages.WARNING)
             else:
