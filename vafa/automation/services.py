@@ -71,7 +71,9 @@ def _audit_secrets(values: dict[str, Any]) -> dict[str, Any]:
 
 
 @dataclass
-class _RuleInput:
+class RuleInput:
+    """A rule's fields as submitted, before they are checked."""
+
     name: str
     trigger: str
     time_status: str
@@ -81,10 +83,11 @@ class _RuleInput:
     errors: dict[str, list[Any]] = field(default_factory=dict)
 
 
-def _rule_check(
-    data: _RuleInput, *, rule_id: int | None
+def rule_validate(
+    data: RuleInput, *, rule_id: int | None
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Check a rule's fields together; ValidationFailed lists every problem, field by field."""
+    """Check a rule's fields together: the cleaned (conditions, actions), or ValidationFailed listing
+    every problem, field by field (the admin's form shows them under each field)."""
     errors = data.errors
     name = data.name.strip()
     if not name:
@@ -144,8 +147,8 @@ def rule_create(
 ) -> Rule:
     """Add an automation rule after the others (or at `position`), checked against the vocabulary."""
     require_manager(actor)
-    clean_conditions, clean_actions = _rule_check(
-        _RuleInput(name, trigger, time_status, time_minutes, list(conditions), list(actions)), rule_id=None
+    clean_conditions, clean_actions = rule_validate(
+        RuleInput(name, trigger, time_status, time_minutes, list(conditions), list(actions)), rule_id=None
     )
     if position is None:
         position = (Rule.objects.aggregate(last=Max("position"))["last"] or 0) + 1
@@ -197,8 +200,8 @@ def rule_update(
     is_time = new_trigger == Trigger.TIME
     new_status = pick(time_status, rule.time_status) if is_time else ""
     new_minutes = pick(time_minutes, rule.time_minutes) if is_time else None
-    clean_conditions, clean_actions = _rule_check(
-        _RuleInput(
+    clean_conditions, clean_actions = rule_validate(
+        RuleInput(
             pick(name, rule.name),
             new_trigger,
             new_status,
@@ -318,7 +321,10 @@ def _macro_check(
     problems: list[Any] = []
     for language, body in texts.items():
         if language not in languages:
-            problems.append(choose_one_of(sorted(languages)))
+            problems.append(
+                _("“%(language)s” is not a language; use one of: %(languages)s.")
+                % {"language": language, "languages": ", ".join(sorted(languages))}
+            )
             continue
         body = (body or "").strip()
         if not body:
