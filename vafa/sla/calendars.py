@@ -320,7 +320,7 @@ def calendar_set_hours(
     return created
 
 
-def _holiday_fields(
+def holiday_fields_clean(
     kind: str, start_date: dt.date | None, end_date: dt.date | None, month: int | None, day: int | None
 ) -> dict[str, Any]:
     if kind == HolidayKind.SINGLE:
@@ -345,7 +345,13 @@ def _holiday_fields(
         return {"start_date": start_date, "end_date": end_date, "month": None, "day": None}
     if kind in (HolidayKind.YEARLY_GREGORIAN, HolidayKind.YEARLY_JALALI):
         exists = _jalali_day_exists if kind == HolidayKind.YEARLY_JALALI else _gregorian_day_exists
-        if month is None or day is None or not exists(month, day):
+        if month is None or day is None:
+            raise ValidationFailed(
+                _("A yearly holiday needs its month and day."),
+                fields={"day": [_("This field is required.")]},
+                code=CalendarError.BAD_HOLIDAY,
+            )
+        if not exists(month, day):
             raise ValidationFailed(
                 _("%(month)s/%(day)s is not a day of the year in that calendar.")
                 % {"month": month, "day": day},
@@ -375,7 +381,7 @@ def holiday_add(
     name = name.strip()
     if not name:
         raise ValidationFailed(_("A holiday needs a name."), fields={"name": [_("This field is required.")]})
-    fields = _holiday_fields(kind, start_date, end_date, month, day)
+    fields = holiday_fields_clean(kind, start_date, end_date, month, day)
     holiday = Holiday.objects.create(
         calendar=calendar, name=name[:200], kind=kind, source=source, uid=uid, **fields
     )
