@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from vafa.accounts.models import AuditLog
 from vafa.core.errors import Forbidden, ValidationFailed
@@ -130,3 +132,17 @@ def test_agents_may_not_import(agent):
     with pytest.raises(Forbidden):
         calendar_import_ical(actor=agent, calendar=calendar, data=_read("iran-holidays.ics"), today=TODAY)
     assert Holiday.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_calendar_import_command():
+    calendar = tehran_calendar(name="Tehran office")
+    out = io.StringIO()
+    call_command("calendar-import", "Tehran office", str(DATA / "timed-events.ics"), stdout=out)
+    assert out.getvalue().strip() == "Tehran office: 1 new, 0 updated, skipped cancelled 1, timed 2"
+    assert calendar.holidays.count() == 1
+    with pytest.raises(CommandError, match="not a valid iCalendar file"):
+        call_command("calendar-import", "Tehran office", str(DATA / "broken.ics"))
+    with pytest.raises(CommandError, match="No business calendar is named “Mashhad office”."):
+        call_command("calendar-import", "Mashhad office", str(DATA / "timed-events.ics"))
+    assert calendar.holidays.count() == 1

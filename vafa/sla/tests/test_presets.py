@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from vafa.accounts.models import AuditLog
@@ -215,3 +217,34 @@ def test_agents_may_not_apply_presets(agent):
         calendar_apply_preset(actor=agent, calendar=calendar, preset="iran")
     calendar.refresh_from_db()
     assert (calendar.time_zone, calendar.hours.count(), calendar.holidays.count()) == ("UTC", 0, 0)
+
+
+@pytest.mark.django_db
+def test_the_calendar_preset_command_creates_then_updates_a_calendar():
+    out = io.StringIO()
+    call_command(
+        "calendar-preset", "Riyadh office", "--preset", "gulf", "--years", "1", "--default", stdout=out
+    )
+    calendar = BusinessCalendar.objects.get(name="Riyadh office")
+    assert (calendar.time_zone, calendar.preset, calendar.is_default) == ("Asia/Riyadh", "gulf", True)
+    dated = calendar.holidays.count()
+    assert out.getvalue().strip() == (
+        f"Created Riyadh office (#{calendar.pk}): preset gulf, Asia/Riyadh, 0 yearly and {dated} dated holidays, "
+        "0 moved working days"
+    )
+    out = io.StringIO()
+    call_command(
+        "calendar-preset", "Riyadh office", "--preset", "gulf", "--country", "AE", "--years", "1", stdout=out
+    )
+    calendar.refresh_from_db()
+    assert calendar.time_zone == "Asia/Dubai"
+    assert out.getvalue().startswith(f"Updated Riyadh office (#{calendar.pk}): preset gulf, Asia/Dubai")
+    assert BusinessCalendar.objects.count() == 1
+    assert AuditLog.objects.get(action="calendar.create").actor_label == "system"
+
+
+@pytest.mark.django_db
+def test_the_calendar_preset_command_reports_a_bad_zone_and_creates_nothing():
+    with pytest.raises(CommandError, match="is not a time zone"):
+        call_command("calendar-preset", "Office", "--preset", "western", "--zone", "Nowhere/Land")
+    assert not BusinessCalendar.objects.exists()
