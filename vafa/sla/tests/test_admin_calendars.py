@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from vafa.accounts.models import AuditLog
 from vafa.sla.calendars import schedule_for, schedules_forget
@@ -269,3 +271,39 @@ def test_policies_are_reordered_from_the_list(client, manager):
     assert response.status_code == 302
     assert list(SlaPolicy.objects.values_list("name", flat=True)) == ["Basic", "Gold"]
     assert AuditLog.objects.filter(action="slapolicy.update").count() == 2
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("language", "direction", "nowruz"), [("en", "ltr", "Nowruz"), ("fa", "rtl", "جشن نوروز")]
+)
+def test_a_manager_applies_the_iran_preset_in_the_admin(page, manager, language, direction, nowruz):
+    manager.language = language
+    manager.save(update_fields=["language"])
+    calendar = BusinessCalendarFactory(name="Head office", time_zone="UTC")
+    with translation.override(language):
+        closed, friday = gettext("closed"), str(Weekday.FRIDAY.label)
+
+    page.goto("/admin/")
+    page.fill("#id_username", manager.email)
+    page.fill("#id_password", "pw-Vafa-2026")
+    page.locator("input[type=submit]").click()
+    page.wait_for_load_state()
+    page.goto("/admin/sla/businesscalendar/")
+    assert page.locator("html").get_attribute("dir") == direction
+    page.check(f'input[name="_selected_action"][value="{calendar.pk}"]')
+    page.select_option("select[name=action]", "apply_preset")
+    page.locator("button[name=index]").click()
+    page.wait_for_load_state()
+
+    page.select_option("#id_preset", "iran")
+    page.fill("#id_years", "1")
+    page.locator("input[name=apply]").click()
+    page.wait_for_url(f"**/admin/sla/businesscalendar/{calendar.pk}/change/")
+
+    assert page.locator("html").get_attribute("dir") == direction
+    assert page.locator('.sla-week-day[data-weekday="4"]').inner_text() == f"{friday}: {closed}"
+    assert page.locator(f'#holidays-group input[value="{nowruz}"]').count() == 1
+    assert page.locator("#id_time_zone").input_value() == "Asia/Tehran"
+    assert page.console_errors == []
