@@ -35,8 +35,11 @@ def iso(value: dt.datetime | None) -> str | None:
 
 
 def body_bytes(payload: dict[str, Any]) -> bytes:
-    """The exact bytes sent (and signed): compact JSON, UTF-8, the same for every retry."""
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    """The exact bytes sent (and signed): compact JSON, UTF-8, keys sorted, the same for every retry.
+
+    Sorted, because PostgreSQL's jsonb does not keep the order the keys were written in.
+    """
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
 
 
 def envelope(*, event_id: str, event: str, created_at: dt.datetime, data: dict[str, Any]) -> dict[str, Any]:

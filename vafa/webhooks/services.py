@@ -254,7 +254,7 @@ def webhook_ping(*, actor: User | None, subscription: WebhookSubscription) -> We
 def webhook_redeliver(*, actor: User | None, delivery: WebhookDelivery) -> WebhookDelivery:
     """Send a delivery again, with the same event id, whatever became of it before."""
     _require_admin(actor)
-    delivery = WebhookDelivery.objects.select_for_update().select_related("subscription").get(pk=delivery.pk)
+    delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
     if delivery.state == WebhookDelivery.State.PENDING:
         raise Conflict(_("This delivery is already queued."), code=WebhookErrorCode.ALREADY_QUEUED)
     subscription = delivery.subscription

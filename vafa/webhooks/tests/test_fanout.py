@@ -115,12 +115,14 @@ def test_internal_notes_leave_only_in_case_noted_which_must_be_asked_for(
         case_assign(actor=agent, case=case, assignee=agent, team=team)
         case_set_status(actor=agent, case=case, status="pending_customer")
 
-    events = sorted((body["event"], json.dumps(body["data"].get("change"))) for body in bodies(receiver))
+    events = sorted(
+        (body["event"], json.dumps(body["data"].get("change"), sort_keys=True)) for body in bodies(receiver)
+    )
     assert events == [
-        ("case.assigned", json.dumps({"from": None, "to": agent.pk})),
+        ("case.assigned", json.dumps({"from": None, "to": agent.pk}, sort_keys=True)),
         ("case.replied", "null"),
-        ("case.status_changed", json.dumps({"from": "new", "to": "open"})),
-        ("case.status_changed", json.dumps({"from": "open", "to": "pending_customer"})),
+        ("case.status_changed", json.dumps({"from": "new", "to": "open"}, sort_keys=True)),
+        ("case.status_changed", json.dumps({"from": "open", "to": "pending_customer"}, sort_keys=True)),
         ("message.created", "null"),
     ]
     assert all(NOTE.encode() not in request.body for request in receiver.received)
