@@ -16,6 +16,7 @@ from vafa.core.jobs import work_origin
 from vafa.service.models import PRIORITY_RANK, Case
 from vafa.service.services import case_assign, case_set_priority
 from vafa.sla.models import ClockState, EscalationAction, EscalationTrigger, Metric, SlaClock, SlaEscalation
+from vafa.sla.services import sla_case_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +48,9 @@ def _notify(users: list[User], clock: SlaClock, case: Case, trigger: str) -> int
         notification = notification_send(
             user=user,
             kind=f"sla_{trigger}",
-            title=TITLES[EscalationTrigger(trigger)],
-            body=BODY,
+            # Lazy texts, rendered in each recipient's language (the signature says str).
+            title=TITLES[EscalationTrigger(trigger)],  # type: ignore[arg-type]
+            body=BODY,  # type: ignore[arg-type]
             url=url,
             params={
                 "reference": case.reference,
@@ -65,7 +67,7 @@ def _notify(users: list[User], clock: SlaClock, case: Case, trigger: str) -> int
 
 
 def _raise_priority(case: Case, clock: SlaClock) -> None:
-    ranks = sorted(PRIORITY_RANK, key=PRIORITY_RANK.__getitem__)
+    ranks = [str(priority) for priority in sorted(PRIORITY_RANK, key=PRIORITY_RANK.__getitem__)]
     index = ranks.index(case.priority) if case.priority in ranks else len(ranks) - 1
     if index + 1 < len(ranks):
         with work_origin(sla=clock.pk):
@@ -75,6 +77,12 @@ def _raise_priority(case: Case, clock: SlaClock) -> None:
 def sla_escalate(*, clock_id: int, trigger: str) -> int:
     """Carry out the policy's escalations for a clock that turned at risk or breached; return how
     many actions ran. A clock that stopped meanwhile (the agent answered) is left alone."""
+    case_id = SlaClock.objects.filter(pk=clock_id).values_list("case_id", flat=True).first()
+    if case_id is None:
+        return 0
+    # The timeline may have moved on since the moment was recorded (the agent answered, and that
+    # refresh has not run yet): bring the clock up to date before acting on it.
+    sla_case_refresh(case_id=case_id)
     clock = (
         SlaClock.objects.select_related("policy", "case__team__lead", "case__assignee")
         .filter(pk=clock_id)

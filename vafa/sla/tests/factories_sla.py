@@ -24,7 +24,7 @@ def tehran(day: int, hour: int, minute: int = 0, *, month: int = 11, year: int =
 
 def run_sla_work() -> list[str]:
     """Run every pending SLA job (refreshes, escalations) as a worker would; return their kinds."""
-    ran = []
+    ran: list[str] = []
     while True:
         pending = list(
             PendingWork.objects.filter(kind__startswith="sla.", state=PendingWork.State.PENDING)
