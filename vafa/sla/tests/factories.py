@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from typing import cast
 
 import factory
 
@@ -107,8 +108,11 @@ def calendar_with_hours(
     is_default: bool = False,
 ) -> BusinessCalendar:
     """A calendar with the given weekly hours (weekday → intervals), written without the services."""
-    calendar = BusinessCalendarFactory(
-        time_zone=time_zone, is_default=is_default, **({"name": name} if name else {})
+    calendar = cast(
+        BusinessCalendar,
+        BusinessCalendarFactory(
+            time_zone=time_zone, is_default=is_default, **({"name": name} if name else {})
+        ),
     )
     WeeklyHours.objects.bulk_create(
         WeeklyHours(calendar=calendar, weekday=weekday, start=start, end=end)
