@@ -182,6 +182,7 @@ class DemoBuilder(PeopleMixin, SalesMixin):
 
     def build(self) -> dict[str, int]:
         from vafa.demo.cases import CaseBuilder
+        from vafa.demo.service_levels import build_service_levels
 
         began = time.monotonic()
         with transaction.atomic():
@@ -196,6 +197,9 @@ class DemoBuilder(PeopleMixin, SalesMixin):
             self.log(f"Cases, conversations and timelines ({self.n_cases})…")
             last_number = CaseBuilder(self).build()
             Counter.objects.update_or_create(name="case", defaults={"value": last_number})
+            build_service_levels(
+                admin=self.staff["admin"], teams=self.teams, agents=self.agents, now=self.cutoff, log=self.log
+            )
             self.log("Search index…")
             search_reindex()
         database_statistics_refresh(full=True)
