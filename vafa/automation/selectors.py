@@ -113,7 +113,7 @@ class RunFilters:
 
 
 def rule_run_page(
-    *, filters: RunFilters, after: str | None = None, before: str | None = None, size: int = RUN_PAGE_SIZE
+    *, filters: RunFilters, after: str | None = None, before: str | None = None, size: int | None = None
 ) -> KeysetPage[RuleRun]:
     """A page of the run log, newest first, with each run's rule and case; one query."""
     runs = RuleRun.objects.all()
@@ -123,5 +123,5 @@ def rule_run_page(
         runs = runs.filter(outcome=filters.outcome)
     load = RuleRun.objects.select_related("rule", "case")
     return keyset_page(
-        runs.only("pk", "fired_at"), sort=NEWEST_FIRST, size=size, after=after, before=before, load=load
+        runs.only("pk", "fired_at"), sort=NEWEST_FIRST, size=size or RUN_PAGE_SIZE, after=after, before=before, load=load
     )

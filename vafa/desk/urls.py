@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from vafa.desk.views import auth, case, dashboard, inbox, mail, notifications, records, search
+from vafa.desk.views import (
+    auth,
+    automation,
+    case,
+    dashboard,
+    inbox,
+    macros,
+    mail,
+    notifications,
+    records,
+    search,
+)
 
 app_name = "desk"
 
@@ -15,4 +26,6 @@ urlpatterns = [
     *dashboard.urlpatterns,
     *mail.urlpatterns,
     *notifications.urlpatterns,
+    *automation.urlpatterns,
+    *macros.urlpatterns,
 ]

@@ -73,6 +73,25 @@
     navigator.sendBeacon(presence.getAttribute("action"), data);
   });
 
+  // A macro was applied: put its text where the cursor is (the server sent it in #case-macro-text).
+  document.body.addEventListener("macro-inserted", function () {
+    var source = document.getElementById("case-macro-text");
+    var box = document.getElementById("case-body");
+    if (!source || !box) return;
+    var text = source.value;
+    source.remove();
+    var start = typeof box.selectionStart === "number" ? box.selectionStart : box.value.length;
+    var end = typeof box.selectionEnd === "number" ? box.selectionEnd : start;
+    var before = box.value.slice(0, start);
+    if (before && !/\s$/.test(before)) text = "\n\n" + text;
+    box.value = before + text + box.value.slice(end);
+    var macros = document.getElementById("case-macros");
+    if (macros) macros.open = false;
+    box.focus();
+    box.setSelectionRange(before.length + text.length, before.length + text.length);
+    box.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+
   // Re-announcing the same notice every ten seconds would be noise for screen readers.
   document.body.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;
