@@ -10,6 +10,8 @@ STAMP := $(VENV)/.vafa-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
+# The job tests also run on RQ against this Redis (databases 5–14; see vafa/core/tests/test_jobs_rq.py).
+REDIS_URL ?= redis://127.0.0.1:6379/0
 CHROMIUM ?= /usr/bin/chromium
 DOVECOT ?= /usr/sbin/dovecot
 # Extra pytest arguments, e.g. `make test PYTEST_ARGS="-k scheduler"`.
@@ -35,7 +37,7 @@ VENDOR_FILES := \
 
 PO_FILES := $(shell find vafa -path '*/locale/*/LC_MESSAGES/*.po' 2>/dev/null)
 
-.PHONY: help venv assets messages screenshots demo serve test test-sqlite test-postgres check-postgres check-chromium check-dovecot bench lint
+.PHONY: help venv assets messages screenshots demo serve test test-sqlite test-postgres check-postgres check-redis check-chromium check-dovecot bench lint
 
 help:
 	@echo "make demo           virtualenv, translations, migrate, static files, demo data, then run the stack"
@@ -43,6 +45,7 @@ help:
 	@echo "make test           all tests on SQLite, then on PostgreSQL ($(POSTGRES_URL))"
 	@echo "make test-sqlite    tests on SQLite only"
 	@echo "make test-postgres  tests on PostgreSQL only (fails if PostgreSQL does not answer)"
+	@echo "                    every test run needs Redis too ($(REDIS_URL)): the job tests also run on RQ"
 	@echo "make bench          vafa bench"
 	@echo "make screenshots    take the desk's screenshots (en, fa) into docs/screenshots/"
 	@echo "make lint           ruff check, ruff format --check, mypy"
@@ -91,14 +94,14 @@ serve: venv assets
 	$(BIN)/vafa serve --host $(HOST) --port $(PORT)
 
 # PostgreSQL is checked first: no point in a long SQLite run when the second half cannot run.
-test: check-postgres test-sqlite test-postgres
+test: check-postgres check-redis test-sqlite test-postgres
 
 # DATABASE_URL is unset so that pytest-django builds its SQLite test database.
-test-sqlite: venv assets messages check-chromium check-dovecot
+test-sqlite: venv assets messages check-chromium check-dovecot check-redis
 	@echo "== tests on SQLite =="
 	env -u DATABASE_URL $(PYTEST)
 
-test-postgres: venv assets messages check-chromium check-dovecot check-postgres
+test-postgres: venv assets messages check-chromium check-dovecot check-postgres check-redis
 	@echo "== tests on PostgreSQL =="
 	DATABASE_URL=$(POSTGRES_URL) $(PYTEST)
 
@@ -108,6 +111,14 @@ check-postgres: venv
 	    '$(POSTGRES_URL)' 2>&1) || { \
 	  echo "make: PostgreSQL does not answer at $(POSTGRES_URL):"; echo "$$err" | tail -n 2; \
 	  echo "Start it (pg_ctlcluster --skip-systemctl-redirect 15 main start) or point POSTGRES_URL at one."; \
+	  exit 1; }
+
+# Never skipped either: the job tests on RQ fail without Redis, and this says why before they run.
+check-redis: venv
+	@err=$$($(BIN)/python -c 'import sys, redis; redis.Redis.from_url(sys.argv[1], socket_connect_timeout=5).ping()' \
+	    '$(REDIS_URL)' 2>&1) || { \
+	  echo "make: Redis does not answer at $(REDIS_URL):"; echo "$$err" | tail -n 2; \
+	  echo "Start it (redis-server --daemonize yes --bind 127.0.0.1 --port 6379; .ci/run does it) or point REDIS_URL at one."; \
 	  exit 1; }
 
 check-chromium:
