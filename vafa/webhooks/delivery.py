@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
@@ -19,7 +18,12 @@ from django.utils import timezone
 from vafa.webhooks import transport
 from vafa.webhooks.models import PING_EVENT, WebhookDelivery, WebhookSubscription
 from vafa.webhooks.payloads import body_bytes
-from vafa.webhooks.services import schedule_attempt, webhook_subscription_pause
+from vafa.webhooks.services import (
+    schedule_attempt,
+    webhook_allow_private,
+    webhook_subscription_pause,
+    webhook_timeout,
+)
 from vafa.webhooks.signing import (
     DELIVERY_HEADER,
     EVENT_HEADER,
@@ -33,15 +37,6 @@ MAX_ATTEMPTS = len(BACKOFF_SECONDS) + 1
 PAUSE_AFTER_FAILURES = 10
 PAUSE_AFTER_FAILING = dt.timedelta(hours=24)
 ATTEMPT_LOG_SIZE = 20
-DEFAULT_TIMEOUT_SECONDS = 10.0
-
-
-def webhook_timeout() -> float:
-    return float(getattr(settings, "VAFA_WEBHOOK_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS))
-
-
-def webhook_allow_private() -> bool:
-    return bool(getattr(settings, "VAFA_WEBHOOK_ALLOW_PRIVATE", False))
 
 
 def webhook_headers(*, secret: str, body: bytes, event: str, event_id: str, timestamp: int) -> dict[str, str]:

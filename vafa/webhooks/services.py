@@ -11,7 +11,9 @@ import datetime as dt
 import uuid
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -32,10 +34,22 @@ from vafa.webhooks.models import (
 )
 from vafa.webhooks.payloads import envelope, event_data
 from vafa.webhooks.selectors import webhook_event_names, webhook_events_forget, webhook_subscriptions_for
+from vafa.webhooks.transport import address_is_private
 
 DELIVER_KIND = "webhooks.deliver"
 FANOUT_KIND = "webhooks.fanout"
 SUBSCRIPTION_FIELDS = ("name", "url", "events", "is_active", "owner")
+DEFAULT_TIMEOUT_SECONDS = 10.0
+
+
+def webhook_timeout() -> float:
+    """Seconds one attempt waits for the receiver (VAFA_WEBHOOK_TIMEOUT_SECONDS)."""
+    return float(getattr(settings, "VAFA_WEBHOOK_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS))
+
+
+def webhook_allow_private() -> bool:
+    """Whether receivers on loopback and private networks are allowed (VAFA_WEBHOOK_ALLOW_PRIVATE)."""
+    return bool(getattr(settings, "VAFA_WEBHOOK_ALLOW_PRIVATE", False))
 
 
 class WebhookErrorCode(StrEnum):
@@ -57,6 +71,23 @@ def _validated(field: str, validator: Any, value: Any) -> None:
         raise ValidationFailed(
             error.messages[0], fields={field: error.messages}, code=WebhookErrorCode.INVALID
         ) from error
+
+
+def _refuse_private_literal(url: str) -> None:
+    """Refuse at once a receiver written as a private address; names are checked when sending."""
+    host = (urlsplit(url).hostname or "").lower()
+    if webhook_allow_private():
+        return
+    try:
+        private = address_is_private(host)
+    except ValueError:
+        private = host == "localhost" or host.endswith(".localhost")
+    if private:
+        raise ValidationFailed(
+            _("This address is on a private network; webhooks may only go to public addresses."),
+            fields={"url": [_("Private address.")]},
+            code=WebhookErrorCode.INVALID,
+        )
 
 
 def schedule_attempt(delivery: WebhookDelivery, at: dt.datetime) -> None:
@@ -84,6 +115,7 @@ def webhook_subscription_create(
     """Subscribe a receiver URL to events; its signing secret is generated here."""
     _require_admin(actor)
     _validated("url", validate_webhook_url, url)
+    _refuse_private_literal(url)
     _validated("events", validate_events, events)
     if not name.strip():
         raise ValidationFailed(_("Give the subscription a name."), fields={"name": [_("Required.")]})
@@ -111,6 +143,7 @@ def webhook_subscription_update(
         raise TypeError(f"Not a changeable field: {sorted(unknown)}")
     if "url" in changes:
         _validated("url", validate_webhook_url, changes["url"])
+        _refuse_private_literal(changes["url"])
     if "events" in changes:
         _validated("events", validate_events, changes["events"])
         changes["events"] = sorted(set(changes["events"]))
@@ -279,6 +312,7 @@ def webhook_post(
     `dedupe_key`, if given, makes a second call with the same key return the first delivery.
     """
     _validated("url", validate_webhook_url, url)
+    _refuse_private_literal(url)
     if not secret:
         raise ValidationFailed(_("A webhook needs a signing secret."), fields={"secret": [_("Required.")]})
     if not event or len(event) > 60:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import socket
 
 import pytest
 from django.utils import timezone, translation
 
 from vafa.accounts.models import Notification, Role
 from vafa.accounts.tests.factories import UserFactory
+from vafa.core.errors import ValidationFailed
 from vafa.core.jobs import work_sweep_once
 from vafa.core.models import PendingWork
+from vafa.webhooks import transport
 from vafa.webhooks.delivery import BACKOFF_SECONDS, MAX_ATTEMPTS, PAUSE_AFTER_FAILURES
 from vafa.webhooks.models import WebhookDelivery, WebhookSubscription
 from vafa.webhooks.services import (
@@ -145,19 +148,58 @@ def test_a_connection_refused_is_recorded_and_retried(db, immediate, settings):
 # --- private addresses ----------------------------------------------------------------------------
 
 
-def test_private_addresses_are_refused_unless_allowed(db, receiver, immediate, settings):
+@pytest.fixture
+def public_name(monkeypatch, receiver):
+    """DNS that answers hooks.example.test with the receiver's address (127.0.0.1), as a rebinding attack would."""
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        return real("127.0.0.1" if host == "hooks.example.test" else host, port, *args, **kwargs)
+
+    monkeypatch.setattr(transport.socket, "getaddrinfo", getaddrinfo)
+    return receiver.url.replace("127.0.0.1", "hooks.example.test")
+
+
+def test_a_name_that_resolves_to_a_private_address_is_refused_when_sending(
+    db, receiver, immediate, settings, public_name
+):
     settings.VAFA_WEBHOOK_ALLOW_PRIVATE = False
     with immediate():
-        by_ip = post(receiver)
-        by_name = post(receiver, url=receiver.url.replace("127.0.0.1", "localhost"))
+        refused = webhook_post(url=public_name, secret="k", event="e", payload={}, source="t")
 
-    by_ip.refresh_from_db()
-    by_name.refresh_from_db()
+    refused.refresh_from_db()
     assert receiver.received == []
-    assert (by_ip.state, by_ip.attempts, by_ip.next_attempt_at) == ("failed", 1, None)
-    assert by_ip.last_error == "refused: 127.0.0.1 resolves to the private address 127.0.0.1"
-    assert by_name.state == "failed"
-    assert by_name.last_error.startswith("refused: localhost resolves to the private address ")
+    assert (refused.state, refused.attempts, refused.next_attempt_at) == ("failed", 1, None)
+    assert refused.last_error == "refused: hooks.example.test resolves to the private address 127.0.0.1"
+
+    settings.VAFA_WEBHOOK_ALLOW_PRIVATE = True
+    with immediate():
+        allowed = webhook_post(url=public_name, secret="k", event="e", payload={}, source="t")
+
+    allowed.refresh_from_db()
+    [request] = receiver.received
+    assert allowed.state == "delivered"
+    # Connected to the checked address, still asking for the name it was given:
+    assert request.headers["Host"].startswith("hooks.example.test:")
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:8000/hooks", "http://localhost/hooks", "http://[::1]/x", "http://169.254.169.254/"],
+)
+def test_a_private_address_is_refused_when_written_down(db, settings, url, subscribe):
+    settings.VAFA_WEBHOOK_ALLOW_PRIVATE = False
+
+    with pytest.raises(ValidationFailed) as by_post:
+        webhook_post(url=url, secret="k", event="e", payload={}, source="t")
+    with pytest.raises(ValidationFailed) as by_subscription:
+        subscribe(url, ["case.opened"])
+
+    assert by_post.value.fields == {"url": ["Private address."]}
+    assert by_subscription.value.fields == {"url": ["Private address."]}
+    assert WebhookDelivery.objects.count() == 0
+    assert WebhookSubscription.objects.count() == 0
+    assert PendingWork.objects.count() == 0
 
 
 @pytest.mark.parametrize(
