@@ -82,7 +82,7 @@ def _by_weekday(rows: Iterable[WeeklyHours | SpecialInterval]) -> dict[int, list
 
 
 def schedule_build(calendar: BusinessCalendar) -> Schedule:
-    """Read a calendar's hours, holidays and special hours (four queries) into a Schedule."""
+    """Read a calendar's hours, holidays and special hours (at most five queries) into a Schedule."""
     calendar = (
         BusinessCalendar.objects.prefetch_related(
             "hours",
