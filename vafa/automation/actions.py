@@ -2,21 +2,8 @@
 how each action is carried out — always through the case services, so every change writes its
 timeline event and audit row like an agent's would.
 
-A rule's `actions` is a list of `{"type": …, …}` in the order they run:
-
-| type | keys | does |
-|---|---|---|
-| set_status | status | moves the case (resolve and close included) if the workflow allows |
-| set_priority | priority | |
-| set_kind | kind | |
-| assign_team | team (id) | |
-| assign_agent | agent (id; "me" in a macro) | the agent must be in the case's team |
-| unassign | — | clears the agent, keeps the team |
-| add_tag / remove_tag | tag | |
-| add_note | text | an internal note, placeholders filled |
-| send_message | macro (id) or texts ({language: text}); status (optional) | a public reply in the customer's language |
-| call_webhook | url, secret, event | a signed POST through the webhook outbox |
-| resolve | summary (optional); macro or texts (optional) | resolves, with a closing message when given |
+A rule's `actions` is a list of `{"type": …, …}` in the order they run; the table of types and
+their keys is in docs/automation.md ("Actions"). A macro may use the field-setting ones only.
 """
 
 from __future__ import annotations

@@ -123,5 +123,10 @@ def rule_run_page(
         runs = runs.filter(outcome=filters.outcome)
     load = RuleRun.objects.select_related("rule", "case")
     return keyset_page(
-        runs.only("pk", "fired_at"), sort=NEWEST_FIRST, size=size or RUN_PAGE_SIZE, after=after, before=before, load=load
+        runs.only("pk", "fired_at"),
+        sort=NEWEST_FIRST,
+        size=size or RUN_PAGE_SIZE,
+        after=after,
+        before=before,
+        load=load,
     )

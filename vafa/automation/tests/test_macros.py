@@ -15,6 +15,7 @@ from vafa.automation.services import macro_apply, macro_create, macro_delete, ma
 from vafa.automation.tests.factories import make_macro
 from vafa.catalog.tests.factories import ProductFactory
 from vafa.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from vafa.customers.models import Customer
 from vafa.customers.tests.factories import CustomerFactory
 from vafa.sales.tests.factories import UnitFactory
 from vafa.service.models import CaseEvent
@@ -27,7 +28,7 @@ ALL_PLACEHOLDERS = "{customer_name} | {case_number} | {case_subject} | {agent_na
 
 
 def unit_case(language: str):
-    customer = CustomerFactory(name="Sara Ahmadi", language=language)
+    customer: Customer = CustomerFactory.create(name="Sara Ahmadi", language=language)
     product = ProductFactory(name="Vafa X1", names={"fa": "وفا ایکس۱"})
     unit = UnitFactory(
         owner=customer,
