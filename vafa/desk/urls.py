@@ -13,6 +13,7 @@ from vafa.desk.views import (
     notifications,
     records,
     search,
+    sla,
 )
 
 app_name = "desk"
@@ -28,4 +29,5 @@ urlpatterns = [
     *notifications.urlpatterns,
     *automation.urlpatterns,
     *macros.urlpatterns,
+    *sla.urlpatterns,
 ]

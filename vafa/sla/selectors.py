@@ -20,6 +20,7 @@ from vafa.sla.calendars import schedule_for
 from vafa.sla.models import ClockState, Metric, SlaClock, SlaPolicy
 
 DUE_BATCH = 500
+ALWAYS = Schedule.always("UTC")
 
 
 class ViewState:
@@ -196,7 +197,8 @@ def _minutes_left(clock: SlaClock, schedule: Schedule, now: dt.datetime) -> int 
 def clock_view(clock: SlaClock, now: dt.datetime) -> ClockView:
     """A clock (with its policy and calendar loaded) as the desk shows it at `now`."""
     policy = clock.policy
-    schedule = schedule_for(policy.calendar if policy is not None else None)
+    # A clock whose policy was deleted keeps its figures; the time left is then plain time.
+    schedule = schedule_for(policy.calendar) if policy is not None else ALWAYS
     return ClockView(
         clock_id=clock.pk,
         metric=clock.metric,
