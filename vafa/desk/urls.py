@@ -5,6 +5,7 @@ from __future__ import annotations
 from vafa.desk.views import (
     auth,
     automation,
+    availability,
     case,
     dashboard,
     inbox,
@@ -27,6 +28,7 @@ urlpatterns = [
     *dashboard.urlpatterns,
     *mail.urlpatterns,
     *notifications.urlpatterns,
+    *availability.urlpatterns,
     *automation.urlpatterns,
     *macros.urlpatterns,
     *sla.urlpatterns,
