@@ -203,10 +203,10 @@ def test_the_log_and_the_rules_take_the_same_queries_for_few_rows_or_many(
             run(other, make_case())
 
     # session, user, the page of runs (with rule and case), the rules of the filter, and the bar's
-    # quarantine badge and unread notifications.
+    # quarantine badge, the agent's availability and unread notifications.
     with django_assert_num_queries(len(few_log.captured_queries)):
         response = client.get("/desk/automation/log/")
-    assert len(few_log.captured_queries) == 6
+    assert len(few_log.captured_queries) == 7
     assert len(run_rows(response)) == 13
     with django_assert_num_queries(len(few_rules.captured_queries)):
         response = client.get("/desk/automation/")
