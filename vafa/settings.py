@@ -288,6 +288,13 @@ VAFA_IMAP_CA_FILE = os.environ.get("VAFA_IMAP_CA_FILE", "")
 # How old an HTTP inbound request's signed timestamp may be before it is refused (replays).
 VAFA_MAIL_HTTP_MAX_AGE_SECONDS = env_int("VAFA_MAIL_HTTP_MAX_AGE_SECONDS", 300)
 
+# --- webhooks -------------------------------------------------------------------------------------
+
+# Receivers on loopback or private networks are refused unless this is on (a test bench, an
+# integration on the same host): a webhook URL must not reach into the company's own network.
+VAFA_WEBHOOK_ALLOW_PRIVATE = env_bool("VAFA_WEBHOOK_ALLOW_PRIVATE", False)
+VAFA_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("VAFA_WEBHOOK_TIMEOUT_SECONDS", "10"))
+
 # --- logging --------------------------------------------------------------------------------------
 
 LOGGING = {

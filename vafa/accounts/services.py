@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from vafa.accounts.audit import audit_record, snapshot
@@ -194,8 +195,8 @@ def notification_send(
     *,
     user: User,
     kind: str,
-    title: str,
-    body: str = "",
+    title: str | Promise,
+    body: str | Promise = "",
     url: str = "",
     params: dict[str, Any] | None = None,
     dedupe_key: str | None = None,
