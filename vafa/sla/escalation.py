@@ -48,9 +48,9 @@ def _notify(users: list[User], clock: SlaClock, case: Case, trigger: str) -> int
         notification = notification_send(
             user=user,
             kind=f"sla_{trigger}",
-            # Lazy texts, rendered in each recipient's language (the signature says str).
-            title=TITLES[EscalationTrigger(trigger)],  # type: ignore[arg-type]
-            body=BODY,  # type: ignore[arg-type]
+            # Lazy texts, rendered in each recipient's language.
+            title=TITLES[EscalationTrigger(trigger)],
+            body=BODY,
             url=url,
             params={
                 "reference": case.reference,

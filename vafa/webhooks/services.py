@@ -214,9 +214,9 @@ def _tell_paused(subscription: WebhookSubscription) -> None:
         notification_send(
             user=user,
             kind="webhook_paused",
-            # notification_send renders lazy strings in the user's language; its hint says str.
-            title=_("Webhook %(name)s paused"),  # type: ignore[arg-type]
-            body=_(  # type: ignore[arg-type]
+            # notification_send renders lazy strings in the user's language.
+            title=_("Webhook %(name)s paused"),
+            body=_(
                 "Vafa stopped sending events to %(url)s: %(reason)s. Fix the receiver, then resume "
                 "the subscription to send what was held back."
             ),
