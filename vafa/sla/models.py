@@ -152,6 +152,10 @@ class SpecialHours(models.Model):
     name = models.CharField(_("name"), max_length=200)
     start_date = models.DateField(_("first day"))
     end_date = models.DateField(_("last day"))
+    # A preset re-applied replaces its own stretches (Russia's working Saturdays), never a manager's.
+    source = models.CharField(
+        _("source"), max_length=10, choices=HolidaySource.choices, default=HolidaySource.MANUAL
+    )
 
     class Meta:
         verbose_name = _("special hours")

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 import holidays as holidays_lib
 import jdatetime
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -275,15 +274,13 @@ def calendar_apply_preset(
         for day, name in plan.single
     ]
     Holiday.objects.bulk_create(rows)
-    # SpecialHours has no source column: a one-day stretch on one of the preset's working days is
-    # taken as the preset's own and replaced, so applying twice writes it once.
-    working_dates = [day for day, _name in plan.working_days]
-    SpecialHours.objects.filter(
-        calendar=calendar, start_date__in=working_dates, end_date=F("start_date")
-    ).delete()
+    # The preset's own stretches are replaced, so applying twice writes them once; a manager's stay.
+    SpecialHours.objects.filter(calendar=calendar, source=HolidaySource.PRESET).delete()
     weekday_hours = plan.hours.get(_MON, [])
     for day, name in plan.working_days:
-        special = SpecialHours.objects.create(calendar=calendar, name=name, start_date=day, end_date=day)
+        special = SpecialHours.objects.create(
+            calendar=calendar, name=name, start_date=day, end_date=day, source=HolidaySource.PRESET
+        )
         SpecialInterval.objects.bulk_create(
             SpecialInterval(special=special, weekday=day.weekday(), start=start_at, end=end_at)
             for start_at, end_at in weekday_hours

@@ -13,7 +13,7 @@ from django.utils import translation
 from vafa.accounts.models import AuditLog
 from vafa.core.businesstime import business_add_minutes, business_is_open
 from vafa.core.errors import Forbidden, ValidationFailed
-from vafa.sla.calendars import calendar_create, holiday_add, schedule_for, schedules_forget
+from vafa.sla.calendars import calendar_create, holiday_add, schedule_for, schedules_forget, special_hours_add
 from vafa.sla.models import BusinessCalendar, HolidayKind, HolidaySource, Weekday
 from vafa.sla.presets import calendar_apply_preset
 from vafa.sla.tests.factories import BusinessCalendarFactory
@@ -152,6 +152,28 @@ def test_the_russia_preset_has_the_new_year_holidays_and_the_moved_working_satur
     assert schedule.intervals_on(dt.date(2025, 11, 3)) == ()
     calendar_apply_preset(actor=manager, calendar=calendar, preset="russia", years=1, first_year=2025)
     assert calendar.special_hours.count() == 1
+
+
+def test_applying_a_preset_again_keeps_a_managers_one_day_special_hours(manager):
+    calendar = BusinessCalendarFactory()
+    calendar_apply_preset(actor=manager, calendar=calendar, preset="russia", years=1, first_year=2025)
+    special_hours_add(
+        actor=manager,
+        calendar=calendar,
+        name="Stock-taking, short day",
+        start_date=dt.date(2025, 12, 30),
+        end_date=dt.date(2025, 12, 30),
+        intervals={Weekday.TUESDAY: [(T(9), T(13))]},
+    )
+
+    calendar_apply_preset(actor=manager, calendar=calendar, preset="russia", years=1, first_year=2025)
+
+    assert sorted(calendar.special_hours.values_list("name", "source")) == [
+        ("Stock-taking, short day", HolidaySource.MANUAL),
+        (calendar.special_hours.get(source=HolidaySource.PRESET).name, HolidaySource.PRESET),
+    ]
+    schedules_forget()
+    assert schedule_for(calendar).intervals_on(dt.date(2025, 12, 30)) == ((T(9), T(13)),)
 
 
 @pytest.mark.django_db
