@@ -303,3 +303,89 @@ def test_unknown_languages_and_kinds_are_refused(db, manager, agent):
     assert sorted(refused.value.fields) == ["case_kinds", "languages"]
     assert refused.value.fields["languages"] == ["Choose one of: ar, en, fa, ru."]
     assert not AgentProfile.objects.exists()
+
+
+# --- admin ---------------------------------------------------------------------------------------------
+
+
+def test_an_admin_saves_a_profile_through_the_services(db, client, admin_user, agent):
+    phones = CategoryFactory.create(code="phones")
+    client.force_login(admin_user)
+
+    response = client.post(
+        "/admin/automation/agentprofile/add/",
+        {
+            "user": str(agent.pk),
+            "status": "away",
+            "out_of_office_until": "",
+            "languages": ["fa", "en"],
+            "case_kinds": ["repair"],
+            "product_categories": [str(phones.pk)],
+            "max_open_cases": "4",
+            "calendar": "",
+        },
+    )
+
+    assert response.status_code == 302
+    profile = AgentProfile.objects.get(user=agent)
+    assert (profile.status, profile.languages, profile.case_kinds, profile.max_open_cases) == (
+        AgentStatus.AWAY,
+        ["en", "fa"],
+        ["repair"],
+        4,
+    )
+    assert list(profile.product_categories.all()) == [phones]
+    assert [row[0] for row in audit_rows(agent)] == ["agent.update_profile", "agent.set_status"]
+
+
+def test_the_admin_refuses_an_out_of_office_day_that_has_passed(db, client, admin_user, agent, time_machine):
+    time_machine.move_to(MONDAY_10, tick=False)
+    client.force_login(admin_user)
+
+    response = client.post(
+        "/admin/automation/agentprofile/add/",
+        {
+            "user": str(agent.pk),
+            "status": "available",
+            "out_of_office_until": "2026-03-08",
+            "max_open_cases": "",
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {"out_of_office_until": ["This day has passed."]}
+    assert not AgentProfile.objects.exists()
+
+
+def test_a_teams_routing_is_edited_on_the_team_page(db, client, admin_user, team):
+    client.force_login(admin_user)
+    page = client.get(f"/admin/accounts/team/{team.pk}/change/")
+    assert page.status_code == 200
+    assert 'name="routing-__prefix__-method"' in page.text  # the empty form "Add another" copies
+
+    response = client.post(
+        f"/admin/accounts/team/{team.pk}/change/",
+        {
+            "name": team.name,
+            "description": "",
+            "lead": "",
+            "members": [],
+            "routing-TOTAL_FORMS": "1",
+            "routing-INITIAL_FORMS": "0",
+            "routing-MIN_NUM_FORMS": "0",
+            "routing-MAX_NUM_FORMS": "1",
+            "routing-0-method": "least_open",
+            "routing-0-use_skills": "on",
+            "routing-0-max_open_per_agent": "6",
+            "routing-0-calendar": "",
+        },
+    )
+
+    assert response.status_code == 302
+    team.routing.refresh_from_db()
+    assert (team.routing.method, team.routing.use_skills, team.routing.skills_required) == (
+        "least_open",
+        True,
+        False,
+    )
+    assert team.routing.max_open_per_agent == 6
