@@ -319,11 +319,17 @@ def measure(track: Track, policy: PolicyRule | None) -> ClockFigures | None:
     running = track.active and track.running
     used = _used(schedule, runs)
     projected = _crossing(schedule, runs, target, open_last=True) if runs else None
+    risk_projected = _crossing(schedule, runs, at_risk, open_last=True) if runs else None
+    if running:
+        # The last span is open: the moments it will cross are the ones it crosses.
+        at_risk_crossed, breach_crossed = risk_projected, projected
+    else:
+        at_risk_crossed = _crossing(schedule, runs, at_risk, open_last=False)
+        breach_crossed = _crossing(schedule, runs, target, open_last=False)
     due_at = at_risk_at = None
     if running or (not track.active and runs):
         # A stopped clock keeps the due time it had while it last ran, to tell on time from late.
-        due_at = projected
-        at_risk_at = _crossing(schedule, runs, at_risk, open_last=True)
+        due_at, at_risk_at = projected, risk_projected
     if not track.active:
         state = track.outcome or ClockState.CANCELLED
     elif running:
@@ -342,8 +348,8 @@ def measure(track: Track, policy: PolicyRule | None) -> ClockFigures | None:
         used_seconds=int(used.total_seconds()),
         paused_at=runs[-1][1] if state == ClockState.PAUSED and runs else None,
         stopped_at=track.stopped_at,
-        at_risk_crossed=_crossing(schedule, runs, at_risk, open_last=False),
-        breach_crossed=_crossing(schedule, runs, target, open_last=False),
+        at_risk_crossed=at_risk_crossed,
+        breach_crossed=breach_crossed,
         due_projected=projected,
     )
 

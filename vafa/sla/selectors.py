@@ -66,6 +66,8 @@ class PolicyRule:
     policy: SlaPolicy
     organisation_ids: frozenset[int]
     category_ids: frozenset[int]
+    # (trigger, metric) of the policy's escalations; metric "" stands for every target.
+    escalations: frozenset[tuple[str, str]] = frozenset()
 
     @property
     def pk(self) -> int:
@@ -82,6 +84,9 @@ class PolicyRule:
             and (not self.organisation_ids or facts.organisation_id in self.organisation_ids)
             and (not self.category_ids or facts.category_id in self.category_ids)
         )
+
+    def escalates(self, trigger: str, metric: str) -> bool:
+        return (trigger, metric) in self.escalations or (trigger, "") in self.escalations
 
     def target(self, metric: str) -> int | None:
         return {
@@ -105,15 +110,19 @@ def sla_policy_list() -> QuerySet[SlaPolicy]:
 
 
 def sla_policies_active() -> list[PolicyRule]:
-    """The active policies in the order they are tried (three queries)."""
+    """The active policies in the order they are tried, with their conditions and escalations
+    (four queries)."""
     policies = list(
-        sla_policy_list().filter(is_active=True).prefetch_related("organisations", "product_categories")
+        sla_policy_list()
+        .filter(is_active=True)
+        .prefetch_related("organisations", "product_categories", "escalations")
     )
     return [
         PolicyRule(
             policy=policy,
             organisation_ids=frozenset(o.pk for o in policy.organisations.all()),
             category_ids=frozenset(c.pk for c in policy.product_categories.all()),
+            escalations=frozenset((e.trigger, e.metric) for e in policy.escalations.all()),
         )
         for policy in policies
     ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -21,14 +22,15 @@ from vafa.core.jobs import work_schedule
 from vafa.service import events
 from vafa.service.models import Case, CaseEvent, EventKind
 from vafa.sla.clocks import REPLAYED_KINDS, ClockFigures, TimelineEvent, figures, next_check, replay
-from vafa.sla.models import ClockState, EscalationTrigger, SlaClock, SlaEscalation, SlaPolicy
+from vafa.sla.models import ClockState, EscalationTrigger, SlaClock, SlaPolicy
 from vafa.sla.selectors import PolicyRule, case_match_facts, sla_clocks_due, sla_policies_active
 
 logger = logging.getLogger(__name__)
 
 ESCALATE_KIND = "sla.escalate"
+CHECK_CHUNK = 100
 # The fields the replay owns; at_risk_reached_at and breached_at are written only by the guarded
-# updates in `_record_crossing`, so two workers never both record a moment.
+# updates in `_write`, so two workers never both record a moment.
 _FIGURE_FIELDS = (
     "policy_id",
     "state",
@@ -52,13 +54,36 @@ class SlaError(StrEnum):
 # --- the clocks of one case -----------------------------------------------------------------------
 
 
-def _timeline(case_id: int) -> list[TimelineEvent]:
-    rows = (
-        CaseEvent.objects.filter(case_id=case_id, kind__in=[*REPLAYED_KINDS, EventKind.SLA_APPLIED])
-        .order_by("created_at", "id")
-        .values_list("kind", "created_at", "data")
+@dataclass
+class _Loaded:
+    """What a refresh reads of one case: the case (locked), its timeline, its clocks."""
+
+    case: Case
+    timeline: list[TimelineEvent] = field(default_factory=list)
+    clocks: dict[tuple[str, int], SlaClock] = field(default_factory=dict)
+
+
+def _load(case_ids: Sequence[int]) -> dict[int, _Loaded]:
+    """Lock the cases (in id order) and read their timelines and clocks: three queries however many."""
+    cases = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("customer", "product")
+        .filter(pk__in=list(case_ids))
+        .order_by("pk")
     )
-    return [TimelineEvent(kind=kind, at=at, data=data or {}) for kind, at, data in rows]
+    loaded = {case.pk: _Loaded(case=case) for case in cases}
+    if not loaded:
+        return loaded
+    rows = (
+        CaseEvent.objects.filter(case_id__in=list(loaded), kind__in=[*REPLAYED_KINDS, EventKind.SLA_APPLIED])
+        .order_by("case_id", "created_at", "id")
+        .values_list("case_id", "kind", "created_at", "data")
+    )
+    for case_id, kind, at, data in rows:
+        loaded[case_id].timeline.append(TimelineEvent(kind=kind, at=at, data=data or {}))
+    for clock in SlaClock.objects.filter(case_id__in=list(loaded)):
+        loaded[clock.case_id].clocks[(clock.metric, clock.cycle)] = clock
+    return loaded
 
 
 def _values(row: ClockFigures, next_check_at: dt.datetime | None) -> dict[str, Any]:
@@ -76,34 +101,62 @@ def _values(row: ClockFigures, next_check_at: dt.datetime | None) -> dict[str, A
     }
 
 
-def _escalations_exist(policy_id: int, trigger: str, metric: str) -> bool:
-    return (
-        SlaEscalation.objects.filter(policy_id=policy_id, trigger=trigger, metric__in=["", metric])
-        .only("pk")
-        .exists()
-    )
-
-
-def _record_crossing(case: Case, clock: SlaClock, trigger: str, at: dt.datetime, due_at: dt.datetime) -> bool:
-    """Record that the clock turned at risk (or breached) at `at`, once: the conditional UPDATE lets
-    only one of two concurrent workers write the moment, and only that one writes the event."""
-    field = "at_risk_reached_at" if trigger == EscalationTrigger.AT_RISK else "breached_at"
-    if not SlaClock.objects.filter(pk=clock.pk, **{f"{field}__isnull": True}).update(**{field: at}):
-        return False
-    setattr(clock, field, at)
-    if trigger == EscalationTrigger.AT_RISK:
-        events.sla_at_risk(case, at, clock_id=clock.pk, metric=clock.metric, due_at=due_at)
+def _announce(
+    case: Case, clock: SlaClock, field: str, at: dt.datetime, due: dt.datetime, rule: PolicyRule
+) -> None:
+    """Write the at-risk or breach event of a moment just claimed, and schedule the escalations."""
+    if field == "at_risk_reached_at":
+        trigger = EscalationTrigger.AT_RISK
+        events.sla_at_risk(case, at, clock_id=clock.pk, metric=clock.metric, due_at=due)
     else:
-        events.sla_breached(case, at, clock_id=clock.pk, metric=clock.metric, due_at=due_at)
+        trigger = EscalationTrigger.BREACHED
+        events.sla_breached(case, at, clock_id=clock.pk, metric=clock.metric, due_at=due)
     # A clock that already stopped (met late) has nobody left to chase.
-    active = clock.state in (ClockState.RUNNING, ClockState.PAUSED)
-    if active and clock.policy_id is not None and _escalations_exist(clock.policy_id, trigger, clock.metric):
+    if clock.state in (ClockState.RUNNING, ClockState.PAUSED) and rule.escalates(trigger, clock.metric):
         work_schedule(
             ESCALATE_KIND,
             {"clock_id": clock.pk, "trigger": trigger},
             dedupe_key=f"{ESCALATE_KIND}:{clock.pk}:{trigger}",
         )
-    return True
+
+
+def _write(
+    case: Case,
+    clock: SlaClock | None,
+    row: ClockFigures,
+    values: dict[str, Any],
+    moments: dict[str, dt.datetime],
+) -> tuple[SlaClock, list[str]]:
+    """Create or update the clock's row and claim its passed moments; return it and the moments
+    this call recorded (those another worker recorded first are left to it)."""
+    if clock is None:
+        # A new row: nobody can have recorded its moments yet (the case row is locked meanwhile).
+        created = SlaClock.objects.create(case=case, metric=row.metric, cycle=row.cycle, **values, **moments)
+        return created, list(moments)
+    changed = {name: values[name] for name in _FIGURE_FIELDS if getattr(clock, name) != values[name]}
+    claimed: list[str] = []
+    now = timezone.now()
+    if moments:
+        # One conditional UPDATE writes the figures and claims the moments (WHERE … IS NULL): of two
+        # workers, only one matches. If it matches nothing, the moments are claimed one by one.
+        guard = {f"{name}__isnull": True for name in moments}
+        if SlaClock.objects.filter(pk=clock.pk, **guard).update(**changed, **moments, updated_at=now):
+            claimed = list(moments)
+        else:
+            if changed:
+                SlaClock.objects.filter(pk=clock.pk).update(**changed, updated_at=now)
+            claimed = [
+                name
+                for name, at in moments.items()
+                if SlaClock.objects.filter(pk=clock.pk, **{f"{name}__isnull": True}).update(**{name: at})
+            ]
+    elif changed:
+        SlaClock.objects.filter(pk=clock.pk).update(**changed, updated_at=now)
+    for name, value in changed.items():
+        setattr(clock, name, value)
+    for name in claimed:
+        setattr(clock, name, moments[name])
+    return clock, claimed
 
 
 def _note_policy(
@@ -129,22 +182,21 @@ def sla_case_refresh(
 ) -> list[SlaClock]:
     """Recompute every clock of the case from its timeline and record the at-risk and breach
     moments that have passed; return the case's clocks."""
-    now = now or timezone.now()
-    case = (
-        Case.objects.select_for_update(of=("self",))
-        .select_related("customer", "product")
-        .filter(pk=case_id)
-        .first()
-    )
-    if case is None:
+    loaded = _load([case_id]).get(case_id)
+    if loaded is None:
         return []
-    timeline = _timeline(case_id)
+    return _refresh(
+        loaded, now=now or timezone.now(), rules=sla_policies_active() if rules is None else rules
+    )
+
+
+def _refresh(loaded: _Loaded, *, now: dt.datetime, rules: Sequence[PolicyRule]) -> list[SlaClock]:
+    case, timeline, existing = loaded.case, loaded.timeline, dict(loaded.clocks)
     result = replay(
         [e for e in timeline if e.kind != EventKind.SLA_APPLIED],
         facts_now=case_match_facts(case),
-        rules=sla_policies_active() if rules is None else rules,
+        rules=rules,
     )
-    existing = {(clock.metric, clock.cycle): clock for clock in SlaClock.objects.filter(case_id=case_id)}
     if result is None:
         return list(existing.values())
     _note_policy(case, timeline, result.policy, result.policy_since)
@@ -152,37 +204,25 @@ def sla_case_refresh(
     clocks: list[SlaClock] = []
     for row in figures(result):
         clock = existing.pop(row.key, None)
-        at_risk_due = (
-            (clock is None or clock.at_risk_reached_at is None)
-            and row.at_risk_crossed is not None
-            and row.at_risk_crossed <= now
-        )
-        breach_due = (
-            (clock is None or clock.breached_at is None)
-            and row.breach_crossed is not None
-            and row.breach_crossed <= now
-        )
+        # The moments that have passed and are not on record yet.
+        moments: dict[str, dt.datetime] = {}
+        for name, at in (("at_risk_reached_at", row.at_risk_crossed), ("breached_at", row.breach_crossed)):
+            if at is not None and at <= now and (clock is None or getattr(clock, name) is None):
+                moments[name] = at
         values = _values(
             row,
             next_check(
                 row,
-                at_risk_recorded=at_risk_due or (clock is not None and clock.at_risk_reached_at is not None),
-                breach_recorded=breach_due or (clock is not None and clock.breached_at is not None),
+                at_risk_recorded="at_risk_reached_at" in moments
+                or (clock is not None and clock.at_risk_reached_at is not None),
+                breach_recorded="breached_at" in moments
+                or (clock is not None and clock.breached_at is not None),
             ),
         )
-        if clock is None:
-            clock = SlaClock.objects.create(case=case, metric=row.metric, cycle=row.cycle, **values)
-        else:
-            changed = [name for name in _FIGURE_FIELDS if getattr(clock, name) != values[name]]
-            if changed:
-                for name in changed:
-                    setattr(clock, name, values[name])
-                clock.save(update_fields=[*changed, "updated_at"])
-        if at_risk_due and row.at_risk_crossed is not None:
-            due = row.due_projected or row.at_risk_crossed
-            _record_crossing(case, clock, EscalationTrigger.AT_RISK, row.at_risk_crossed, due)
-        if breach_due and row.breach_crossed is not None:
-            _record_crossing(case, clock, EscalationTrigger.BREACHED, row.breach_crossed, row.breach_crossed)
+        clock, claimed = _write(case, clock, row, values, moments)
+        for name in claimed:
+            due = row.breach_crossed if name == "breached_at" else row.due_projected
+            _announce(case, clock, name, moments[name], due or moments[name], row.policy)
         clocks.append(clock)
 
     # Clocks the timeline no longer backs (the policy in force dropped that target, or none applies).
@@ -208,14 +248,18 @@ def sla_check_once(now: dt.datetime | None = None, *, limit: int | None = None) 
         return 0
     rules = sla_policies_active()
     done = 0
-    for case_id in case_ids:
-        try:
-            sla_case_refresh(case_id=case_id, now=now, rules=rules)
-        except Exception:
-            # One case that cannot be measured (a calendar never open) must not hold up the others.
-            logger.exception("SLA check of case %s failed", case_id)
-            continue
-        done += 1
+    # A chunk of cases per transaction (one commit, three reads for all of them); each case in its
+    # own savepoint, so one that cannot be measured (a calendar never open) rolls back alone.
+    for start in range(0, len(case_ids), CHECK_CHUNK):
+        with transaction.atomic():
+            for case_id, loaded in _load(case_ids[start : start + CHECK_CHUNK]).items():
+                try:
+                    with transaction.atomic():
+                        _refresh(loaded, now=now, rules=rules)
+                except Exception:
+                    logger.exception("SLA check of case %s failed", case_id)
+                    continue
+                done += 1
     return done
 
 

@@ -11,8 +11,9 @@ from vafa.bench.desk import run_desk
 from vafa.bench.email import run_email
 from vafa.bench.results import results_merge
 from vafa.bench.runner import run_foundation, target_postgres, target_sqlite
+from vafa.bench.sla import run_sla
 
-SUITES = {"foundation": run_foundation, "desk": run_desk, "email": run_email}
+SUITES = {"foundation": run_foundation, "desk": run_desk, "email": run_email, "sla": run_sla}
 
 
 class Command(BaseCommand):
