@@ -40,7 +40,10 @@ _HANDLERS: dict[str, WorkHandler] = {}
 _SUBSCRIBERS: dict[str, list[str]] = {}
 # Asked at publish time: a subscriber with nothing to do (no rule, no webhook for this event) gets no row.
 _WHEN: dict[tuple[str, str], Callable[[str, dict[str, Any]], bool]] = {}
-_ORIGIN: contextvars.ContextVar[tuple[dict[str, Any], ...]] = contextvars.ContextVar("vafa_origin", default=())
+_KEY: dict[tuple[str, str], Callable[[str, dict[str, Any]], str]] = {}
+_ORIGIN: contextvars.ContextVar[tuple[dict[str, Any], ...]] = contextvars.ContextVar(
+    "vafa_origin", default=()
+)
 _NON_ATOMIC: set[str] = set()
 _CURRENT: contextvars.ContextVar[PendingWork | None] = contextvars.ContextVar(
     "vafa_current_work", default=None
@@ -99,20 +102,28 @@ def work_schedule(
 
 
 def work_subscribe(
-    event: str, kind: str, *, when: Callable[[str, dict[str, Any]], bool] | None = None
+    event: str,
+    kind: str,
+    *,
+    when: Callable[[str, dict[str, Any]], bool] | None = None,
+    key: Callable[[str, dict[str, Any]], str] | None = None,
 ) -> None:
     """Have every `work_publish(event, ...)` schedule work of `kind` (registered with `work_handler`).
 
     `when(event, payload)`, if given, is asked at publish time; False schedules nothing. It must be
     cheap (a cached lookup): it runs inside the publishing service's transaction.
+    `key(event, payload)`, if given, replaces the publisher's dedupe key for this subscriber: work
+    that recomputes a whole case can coalesce the several events one service call publishes.
     """
     kinds = _SUBSCRIBERS.setdefault(event, [])
     if kind not in kinds:
         kinds.append(kind)
+    _WHEN.pop((event, kind), None)
+    _KEY.pop((event, kind), None)
     if when is not None:
         _WHEN[(event, kind)] = when
-    else:
-        _WHEN.pop((event, kind), None)
+    if key is not None:
+        _KEY[(event, kind)] = key
 
 
 def work_publish(event: str, payload: dict[str, Any], *, key: str) -> list[PendingWork]:
@@ -128,7 +139,11 @@ def work_publish(event: str, payload: dict[str, Any], *, key: str) -> list[Pendi
         when = _WHEN.get((event, kind))
         if when is not None and not when(event, payload):
             continue
-        scheduled.append(work_schedule(kind, {**payload, "event": event}, dedupe_key=f"{kind}:{key}"[:200]))
+        make_key = _KEY.get((event, kind))
+        own_key = make_key(event, payload) if make_key is not None else key
+        scheduled.append(
+            work_schedule(kind, {**payload, "event": event}, dedupe_key=f"{kind}:{own_key}"[:200])
+        )
     return scheduled
 
 

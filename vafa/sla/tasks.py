@@ -32,8 +32,18 @@ def _kind_changed(event: str, payload: dict[str, Any]) -> bool:
     return "kind" in ((payload.get("data") or {}).get("to") or {})
 
 
+def _one_per_change(event: str, payload: dict[str, Any]) -> str:
+    # The events of one service call share its moment: one replay after the commit sees them all.
+    return f"case:{payload['case_id']}:{payload['at']}"
+
+
 for _kind in REPLAYED_KINDS:
-    work_subscribe(f"case.{_kind}", REFRESH_KIND, when=_kind_changed if _kind == EventKind.UPDATED else None)
+    work_subscribe(
+        f"case.{_kind}",
+        REFRESH_KIND,
+        when=_kind_changed if _kind == EventKind.UPDATED else None,
+        key=_one_per_change,
+    )
 
 
 @periodic("sla_check", every=dt.timedelta(seconds=30))

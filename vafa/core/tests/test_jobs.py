@@ -19,8 +19,10 @@ from vafa.core.jobs import (
     periodic_jobs,
     work_execute,
     work_handler,
+    work_publish,
     work_run,
     work_schedule,
+    work_subscribe,
     work_sweep,
     work_sweep_once,
 )
@@ -412,3 +414,22 @@ def test_pruning_deletes_in_batches_until_nothing_old_is_left(db, settings, monk
 
     assert deleted == 5
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["fresh"]
+
+
+def test_a_subscriber_key_coalesces_the_events_of_one_change(db):
+    calls: list[dict] = []
+    work_handler("test.coalesce")(calls.append)
+    work_subscribe(
+        "test.coalesce.a", "test.coalesce", key=lambda event, payload: f"case:{payload['case_id']}"
+    )
+    work_subscribe(
+        "test.coalesce.b", "test.coalesce", key=lambda event, payload: f"case:{payload['case_id']}"
+    )
+
+    first = work_publish("test.coalesce.a", {"case_id": 1}, key="event:1")
+    second = work_publish("test.coalesce.b", {"case_id": 1}, key="event:2")
+    other = work_publish("test.coalesce.a", {"case_id": 2}, key="event:3")
+
+    assert first[0].pk == second[0].pk
+    assert other[0].pk != first[0].pk
+    assert PendingWork.objects.filter(kind="test.coalesce").count() == 2
