@@ -89,7 +89,6 @@
     if (macros) macros.open = false;
     box.focus();
     box.setSelectionRange(before.length + text.length, before.length + text.length);
-    box.dispatchEvent(new Event("input", { bubbles: true }));
   });
 
   // Re-announcing the same notice every ten seconds would be noise for screen readers.
