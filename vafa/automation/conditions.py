@@ -350,6 +350,8 @@ class CaseFacts:
 
     @cached_property
     def tags(self) -> set[str]:
+        if "tags" in getattr(self.case, "_prefetched_objects_cache", {}):
+            return {tag.name for tag in self.case.tags.all()}
         return set(self.case.tags.values_list("name", flat=True))
 
     @cached_property
@@ -360,6 +362,9 @@ class CaseFacts:
     def product_category(self) -> str | None:
         if self.case.product_id is None:
             return None
+        if Case.product.is_cached(self.case) and self.case.product is not None:  # type: ignore[attr-defined]
+            category = self.case.product.category if self.case.product.category_id else None
+            return category.code if category is not None else None
         return (
             Category.objects.filter(products__pk=self.case.product_id).values_list("code", flat=True).first()
         )

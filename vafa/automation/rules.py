@@ -242,7 +242,8 @@ def time_candidates(
         )
         .filter(entered_at__lte=now - dt.timedelta(minutes=rule.time_minutes))
         .exclude(Exists(answered))
-        .only("pk")
+        .select_related("customer", "product__category")
+        .prefetch_related("tags")
         .order_by("pk")[:limit]
     )
 
@@ -268,6 +269,10 @@ def time_rule_run(rule: Rule, *, now: dt.datetime | None = None) -> list[RuleRun
                 logger.warning("Time rule %s: its calendar is never open; it cannot fire", rule.pk)
                 return runs
             if waited < wait:
+                continue
+            # A first look on the batch's loaded rows (tags prefetched): most cases that wait without
+            # matching cost no query; the firing checks again on the case read afresh.
+            if conditions_match(rule.conditions, CaseFacts(case, now=now)) is None:
                 continue
             try:
                 with transaction.atomic():

@@ -219,3 +219,33 @@ def test_the_scheduler_runs_the_time_rules_every_minute():
 
     assert job.every == dt.timedelta(minutes=1)
     assert job.func.module_path == "vafa.automation.rules.automation_time_rules"
+
+
+def test_waiting_cases_that_do_not_match_cost_no_query_each(agent, django_assert_num_queries):
+    make_rule(
+        name="Tagged only",
+        trigger="time",
+        time_status="pending_customer",
+        time_minutes=60,
+        conditions=[
+            {"field": "tags", "op": "contains", "value": "chase"},
+            {"field": "priority", "op": "is", "value": "high"},
+        ],
+        actions=[{"type": "add_note", "text": "Chase"}],
+    )
+
+    def park_cases(count: int) -> None:
+        with at(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)):
+            for _ in range(count):
+                case_set_status(actor=agent, case=make_case(), status="pending_customer")
+
+    later = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
+    park_cases(2)
+    tick(later)
+    # The time rules, the default calendar, one batch of candidates (with customer and product), their
+    # tags, and the (empty) next batch — however many cases wait.
+    with django_assert_num_queries(5):
+        assert tick(later) == []
+    park_cases(10)
+    with django_assert_num_queries(5):
+        assert tick(later) == []
