@@ -7,6 +7,8 @@ import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import pytest
+
 from vafa.accounts.models import Team, User
 from vafa.automation import services
 from vafa.automation.models import Macro, Rule
@@ -15,6 +17,15 @@ from vafa.core.jobs import work_execute
 from vafa.core.models import PendingWork
 
 _names = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def rule_triggers_fresh() -> Any:
+    """Imported by every test module that makes rules: a rolled-back test's rules must not leave this
+    process's cached "which triggers have rules" behind, or later tests would publish rule work."""
+    rule_triggers_forget()
+    yield
+    rule_triggers_forget()
 
 
 def make_rule(

@@ -11,7 +11,7 @@ from django.urls import reverse
 from vafa.accounts.models import AuditLog
 from vafa.automation.models import Macro, Rule
 from vafa.automation.services import rule_create, rule_update
-from vafa.automation.tests.factories import make_macro, make_rule
+from vafa.automation.tests.factories import make_macro, make_rule, rule_triggers_fresh  # noqa: F401
 from vafa.core.errors import Forbidden
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ import pytest
 
 from vafa.automation.models import RuleRun
 from vafa.automation.rules import MAX_CHAIN
-from vafa.automation.tests.factories import make_rule, run_rules
+from vafa.automation.tests.factories import make_rule, rule_triggers_fresh, run_rules  # noqa: F401
 from vafa.customers.tests.factories import CustomerFactory
 from vafa.service.models import CaseEvent, Message
 from vafa.service.services import case_reply, case_set_status, case_tag

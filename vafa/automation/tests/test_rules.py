@@ -11,7 +11,7 @@ from django.utils import timezone
 from vafa.automation.models import RuleRun
 from vafa.automation.rules import EVENT_KIND, rule_triggers_forget, rules_run_event
 from vafa.automation.services import rule_reorder, rule_set_active
-from vafa.automation.tests.factories import make_rule, run_rules
+from vafa.automation.tests.factories import make_rule, rule_triggers_fresh, run_rules  # noqa: F401
 from vafa.core.jobs import work_execute
 from vafa.core.models import PendingWork
 from vafa.customers.tests.factories import CustomerFactory

@@ -14,7 +14,7 @@ import time_machine
 
 from vafa.automation.models import RuleRun
 from vafa.automation.rules import time_candidates, time_rules_run
-from vafa.automation.tests.factories import make_rule
+from vafa.automation.tests.factories import make_rule, rule_triggers_fresh  # noqa: F401
 from vafa.core.jobs import periodic_jobs
 from vafa.customers.tests.factories import CustomerFactory
 from vafa.service.models import CaseEvent, Message

@@ -15,7 +15,7 @@ from django.utils import timezone
 from vafa.accounts.models import AuditLog
 from vafa.automation import selectors
 from vafa.automation.models import Rule, RuleRun
-from vafa.automation.tests.factories import make_rule
+from vafa.automation.tests.factories import make_rule, rule_triggers_fresh  # noqa: F401
 from vafa.service.tests.factories import make_case
 
 pytestmark = pytest.mark.django_db
