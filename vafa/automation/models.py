@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # --- rules ----------------------------------------------------------------------------------------
 
@@ -31,7 +32,7 @@ class Rule(models.Model):
     name = models.CharField(_("name"), max_length=150, unique=True)
     description = models.TextField(_("description"), blank=True, default="")
     is_active = models.BooleanField(_("active"), default=True)
-    position = models.PositiveIntegerField(_("order"), default=0)
+    position = models.PositiveIntegerField(pgettext_lazy("place in a list", "order"), default=0)
     trigger = models.CharField(_("trigger"), max_length=30, choices=Trigger.choices)
     # Time triggers: a case that has been in `time_status` for `time_minutes` business minutes.
     time_status = models.CharField(_("status waited in"), max_length=20, blank=True, default="")
@@ -77,7 +78,7 @@ class Rule(models.Model):
 class RunOutcome(models.TextChoices):
     APPLIED = "applied", _("Applied")
     LOOP_STOPPED = "loop_stopped", _("Stopped: it would loop")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", pgettext_lazy("rule run", "Failed")
 
 
 class RuleRun(models.Model):

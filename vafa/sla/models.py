@@ -8,6 +8,7 @@ import datetime as dt
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 MIDNIGHT = dt.time(0, 0)
 
@@ -207,7 +208,7 @@ class SlaPolicy(models.Model):
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     description = models.TextField(_("description"), blank=True, default="")
-    position = models.PositiveIntegerField(_("order"), default=0)
+    position = models.PositiveIntegerField(pgettext_lazy("place in a list", "order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
     calendar = models.ForeignKey(
         BusinessCalendar,
@@ -236,7 +237,9 @@ class SlaPolicy(models.Model):
     resolution_minutes = models.PositiveIntegerField(
         _("resolution (business minutes)"), null=True, blank=True
     )
-    at_risk_percent = models.PositiveSmallIntegerField(_("at risk at (% of the target used)"), default=75)
+    at_risk_percent = models.PositiveSmallIntegerField(
+        _("at risk when this percentage of the target is used"), default=75
+    )
     pause_statuses = models.JSONField(
         _("statuses that pause the clocks"), default=default_pause_statuses, blank=True
     )
@@ -295,7 +298,7 @@ class SlaEscalation(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
     )
-    position = models.PositiveIntegerField(_("order"), default=0)
+    position = models.PositiveIntegerField(pgettext_lazy("place in a list", "order"), default=0)
 
     class Meta:
         verbose_name = _("escalation")
@@ -340,7 +343,7 @@ class SlaClock(models.Model):
     )
     target_minutes = models.PositiveIntegerField(_("target (business minutes)"))
     started_at = models.DateTimeField(_("started at"))
-    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    due_at = models.DateTimeField(pgettext_lazy("SLA target", "due at"), null=True, blank=True)
     at_risk_at = models.DateTimeField(_("at risk from"), null=True, blank=True)
     # Business seconds used so far, written when the clock pauses or stops.
     used_seconds = models.PositiveBigIntegerField(_("business seconds used"), default=0)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db import connection
 from django_tasks import task
 
 from vafa.core.jobs import periodic, work_handler, work_subscribe
@@ -33,8 +34,10 @@ def _kind_changed(event: str, payload: dict[str, Any]) -> bool:
 
 
 def _one_per_change(event: str, payload: dict[str, Any]) -> str:
-    # The events of one service call share its moment: one replay after the commit sees them all.
-    return f"case:{payload['case_id']}:{payload['at']}"
+    # The events of one service call share its moment and its transaction (or, inside an outer
+    # transaction such as a test's, its savepoint): one replay after the commit sees them all.
+    savepoints = connection.savepoint_ids
+    return f"case:{payload['case_id']}:{payload['at']}:{savepoints[-1] if savepoints else ''}"
 
 
 for _kind in REPLAYED_KINDS:

@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from vafa.accounts.models import Role, User
 from vafa.core.context import via
@@ -235,7 +235,7 @@ class WebhookDeliveryAdmin(AdminsOnly):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.display(description=_("payload"))
+    @admin.display(description=pgettext_lazy("webhook", "payload"))
     def payload_json(self, obj: WebhookDelivery) -> str:
         return format_html("<pre>{}</pre>", json.dumps(obj.payload, ensure_ascii=False, indent=2))
 

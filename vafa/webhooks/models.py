@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Event(models.TextChoices):
@@ -151,7 +152,7 @@ class WebhookDelivery(models.Model):
     # What caused it: "subscription", "rule:12", "ping", … — shown in the log.
     source = models.CharField(_("source"), max_length=100, blank=True, default="")
     dedupe_key = models.CharField(_("dedupe key"), max_length=200, blank=True, default="")
-    payload = models.JSONField(_("payload"), default=dict)
+    payload = models.JSONField(pgettext_lazy("webhook", "payload"), default=dict)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
