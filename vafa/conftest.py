@@ -24,12 +24,20 @@ def _default_language():
 @pytest.fixture(autouse=True)
 def _fresh_process_caches():
     # A test's mailboxes must not be hidden by another test's cached list of them.
+    from vafa.automation.rules import rule_triggers_forget
     from vafa.channels.email.ingest import own_addresses_forget
+    from vafa.sla.calendars import schedules_forget
     from vafa.webhooks.selectors import webhook_events_forget
 
     own_addresses_forget()
-    # Nor may a rolled-back test's webhook subscription make later tests publish webhook work.
+    # Nor may a rolled-back test's webhook subscription, rule or calendar make later tests publish
+    # webhook or rule work, or measure against hours that no longer exist.
     webhook_events_forget()
+    rule_triggers_forget()
+    schedules_forget()
+    yield
+    rule_triggers_forget()
+    schedules_forget()
 
 
 @pytest.fixture(autouse=True)

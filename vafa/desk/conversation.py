@@ -22,6 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from vafa.automation.routing import ROUTING_REASONS
 from vafa.channels.models import InboundMail, OutboundMail
 from vafa.channels.selectors import message_deliveries
 from vafa.core.text import html_for_display, sanitize_html, text_to_html
@@ -37,6 +38,7 @@ from vafa.service.models import (
 )
 from vafa.service.models import Priority as CasePriority
 from vafa.service.selectors import ConversationPage
+from vafa.sla.models import Metric
 
 # Reasons the services write in English when they reopen a case themselves.
 _REOPEN_REASONS = {
@@ -356,8 +358,26 @@ def _event_entry(event: CaseEvent, case_customer: str) -> Entry:
             "actor": actor,
             "tags": ", ".join(str(t) for t in data.get("tags") or []),
         }
+    elif kind == EventKind.SLA_APPLIED:
+        if data.get("policy_name"):
+            text = _("SLA policy %(policy)s applies") % {"policy": data["policy_name"]}
+        else:
+            text = _("No SLA policy applies any more")
+    elif kind in (EventKind.SLA_AT_RISK, EventKind.SLA_BREACHED):
+        target = _label(Metric, data.get("metric"))
+        if kind == EventKind.SLA_AT_RISK:
+            text = _("SLA at risk: %(target)s") % {"target": target}
+        else:
+            text = _("SLA breached: %(target)s") % {"target": target}
+    elif kind == EventKind.RULE_APPLIED:
+        text = _("Automation rule “%(rule)s” applied") % {"rule": data.get("rule_name") or ""}
+        entry.detail = "; ".join(str(line) for line in data.get("actions") or [])
     else:
         text = _("%(actor)s: %(what)s") % {"actor": actor, "what": _label(EventKind, kind)}
+    if kind in (EventKind.ASSIGNED, EventKind.TRANSFERRED) and data.get("reason"):
+        reason = str(data["reason"])
+        known_reason = ROUTING_REASONS.get(reason)
+        entry.detail = str(known_reason) if known_reason is not None else reason
     entry.sentences = [text]
     return entry
 

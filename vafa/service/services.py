@@ -406,7 +406,7 @@ def case_open(
 @transaction.atomic
 def case_reply(
     *,
-    actor: User,
+    actor: User | None,
     case: Case,
     body: str | None = None,
     body_html: str | None = None,
@@ -416,7 +416,7 @@ def case_reply(
     resolve: bool = False,
     resolution_summary: str = "",
 ) -> Message:
-    """Send a public reply from an agent; the first one marks the first response."""
+    """Send a public reply from an agent (or the system, actor None); an agent's first one marks the first response."""
     require_staff(actor)
     html, text = _check_body(body, body_html)
     _validate_attachments(attachments)
@@ -449,7 +449,8 @@ def case_reply(
     )
     events.replied(case, actor, now, message_id=message.pk)
     fields = ["updated_at"]
-    if case.first_response_at is None:
+    # A message the system sends by itself (an automation rule's) is not a person's first answer.
+    if case.first_response_at is None and actor is not None:
         case.first_response_at = now
         fields.append("first_response_at")
     target = status or (CaseStatus.OPEN if case.status in (CaseStatus.NEW, CaseStatus.RESOLVED) else None)
@@ -522,7 +523,7 @@ def case_customer_reply(
 @transaction.atomic
 def case_note(
     *,
-    actor: User,
+    actor: User | None,
     case: Case,
     body: str | None = None,
     body_html: str | None = None,
@@ -605,7 +606,12 @@ def case_assign(
         fields.append("team")
     if (new_assignee.pk if new_assignee else None) != case.assignee_id:
         events.assigned(
-            case, actor, now, old=case.assignee_id, new=new_assignee.pk if new_assignee else None, reason=reason
+            case,
+            actor,
+            now,
+            old=case.assignee_id,
+            new=new_assignee.pk if new_assignee else None,
+            reason=reason,
         )
         case.assignee = new_assignee
         fields.append("assignee")

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vafa.core.businesstime import Schedule, business_add, business_between
-from vafa.service.models import CaseStatus, EventKind
+from vafa.service.models import AuthorKind, CaseStatus, EventKind
 from vafa.sla.models import ClockState, Metric, default_pause_statuses
 from vafa.sla.selectors import MatchFacts, PolicyRule, policy_first_match
 
@@ -61,6 +61,7 @@ class TimelineEvent:
     kind: str
     at: dt.datetime
     data: dict[str, Any]
+    actor_kind: str = AuthorKind.AGENT
 
 
 @dataclass
@@ -194,6 +195,9 @@ def replay(
             continue
         at, data = event.at, event.data
         if event.kind == EventKind.REPLIED:
+            if event.actor_kind == AuthorKind.SYSTEM:
+                # An automatic message (a rule's reminder) is not an answer from a person.
+                continue
             answered = True
             if first.active:
                 first.stop(at, ClockState.MET, policy, revivable=False)

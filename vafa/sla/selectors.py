@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from vafa.core.businesstime import Schedule, business_minutes_between
 from vafa.core.errors import ValidationFailed
@@ -294,7 +295,7 @@ GROUPS: dict[str, tuple[str, str | None]] = {
     "kind": ("case__kind", None),
 }
 GROUP_LABELS = {
-    "policy": _("Policy"),
+    "policy": pgettext_lazy("SLA", "Policy"),
     "team": _("Team"),
     "agent": _("Agent"),
     "channel": _("Channel"),

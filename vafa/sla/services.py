@@ -77,10 +77,12 @@ def _load(case_ids: Sequence[int]) -> dict[int, _Loaded]:
     rows = (
         CaseEvent.objects.filter(case_id__in=list(loaded), kind__in=[*REPLAYED_KINDS, EventKind.SLA_APPLIED])
         .order_by("case_id", "created_at", "id")
-        .values_list("case_id", "kind", "created_at", "data")
+        .values_list("case_id", "kind", "created_at", "data", "actor_kind")
     )
-    for case_id, kind, at, data in rows:
-        loaded[case_id].timeline.append(TimelineEvent(kind=kind, at=at, data=data or {}))
+    for case_id, kind, at, data, actor_kind in rows:
+        loaded[case_id].timeline.append(
+            TimelineEvent(kind=kind, at=at, data=data or {}, actor_kind=actor_kind)
+        )
     for clock in SlaClock.objects.filter(case_id__in=list(loaded)):
         loaded[clock.case_id].clocks[(clock.metric, clock.cycle)] = clock
     return loaded

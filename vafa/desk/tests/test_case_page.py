@@ -15,7 +15,7 @@ from vafa.accounts.tests.factories import UserFactory
 from vafa.customers.tests.factories import CustomerFactory
 from vafa.sales.models import Unit
 from vafa.sales.tests.factories import OrderFactory, OrderLineFactory, UnitFactory
-from vafa.service import services
+from vafa.service import events, services
 from vafa.service.models import Case, CaseEvent, Message
 from vafa.service.tests.factories import make_case
 
@@ -133,6 +133,25 @@ def test_events_read_as_sentences_with_the_names_resolved(desk_as, admin_user, a
     assert "Ada Admin changed the priority from Normal to Urgent" in html
     assert f"{customer.name} opened the case by E-mail" in html
     assert "moved the case to team Phones" in html
+
+
+def test_sla_rule_and_routing_events_read_as_sentences(desk_as, agent, team, customer):
+    case = make_case(customer, team=team)
+    at = case.created_at
+    events.sla_applied(case, at, policy_id=None, policy_name="Gold")
+    events.sla_at_risk(case, at, clock_id=1, metric="first_response", due_at=at)
+    events.sla_breached(case, at, clock_id=1, metric="resolution", due_at=at)
+    events.rule_applied(case, at, rule_id=1, rule_name="Complaints are urgent", actions=["Priority: Urgent"])
+    services.case_assign(actor=None, case=case, assignee=agent, reason="round_robin")
+
+    html = _page(desk_as(agent), case)
+
+    assert "SLA policy Gold applies" in html
+    assert "SLA at risk: First response" in html
+    assert "SLA breached: Resolution" in html
+    assert "Automation rule “Complaints are urgent” applied" in html
+    assert "Priority: Urgent" in html
+    assert "round robin" in html
 
 
 def test_reply_events_are_not_shown_twice(desk_as, agent, team, customer):
@@ -438,8 +457,8 @@ def test_case_page_queries_do_not_grow_with_the_history(
     # they refer to), previous and next case, the teams again (customer 360 scope), the 360's
     # counts, contact points, units, orders, order lines, spend, past cases, presence; the e-mails the
     # public messages came from and the delivery of those e-mailed (vafa.desk.conversation); the
-    # bar's unread notifications.
-    assert short_count == 22
+    # bar's unread notifications and the agent's availability; the case's SLA clocks.
+    assert short_count == 24
     # "Show earlier": session, user, teams, the case, its tags, messages, attachments, events, the
     # messages' e-mails and deliveries.
     with django_assert_num_queries(10):
@@ -460,14 +479,14 @@ def test_case_page_queries_do_not_grow_with_units_and_orders(desk_as, agent, tea
     rich = make_case(rich_customer, team=team)
     client = desk_as(agent)
 
-    assert page_queries(client, bare) == page_queries(client, rich) == 22
+    assert page_queries(client, bare) == page_queries(client, rich) == 24
 
 
 def test_page_of_an_admin_needs_no_team_lookups(desk_as, admin_user, team, customer, page_queries):
     case = make_case(customer, team=team)
 
     # The agent's figure less the two team lookups, plus the quarantine badge of the bar.
-    assert page_queries(desk_as(admin_user), case) == 21
+    assert page_queries(desk_as(admin_user), case) == 22
 
 
 def test_other_staff_names_in_the_page_are_escaped(desk_as, admin_user, team, customer):

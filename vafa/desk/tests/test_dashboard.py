@@ -397,7 +397,7 @@ def test_the_page_makes_the_same_number_of_queries_with_few_and_many_cases(
     client.get("/desk/dashboard/")  # warm the session
 
     # Among them the bar's quarantine badge (managers and admins).
-    with django_assert_num_queries(11) as few:
+    with django_assert_num_queries(12) as few:
         client.get("/desk/dashboard/")
 
     for i in range(12):

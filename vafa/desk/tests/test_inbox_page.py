@@ -233,8 +233,9 @@ def test_the_page_runs_the_same_queries_for_5_or_50_rows(
     client.get(INBOX)  # the session is warm
 
     # Session, user; saved views; agents, teams, products; the agent's teams for the scope and for
-    # "My teams"; the page's rows; their tags; the counts of every view.
-    with django_assert_num_queries(12):
+    # "My teams"; the page's rows; their tags; their SLA clocks; the counts of every view; the bar's
+    # unread notifications and the agent's availability.
+    with django_assert_num_queries(14):
         response = client.get(INBOX, {"view": "mine", "per_page": "50"})
 
     assert len(_references(response.content.decode())) == rows
@@ -249,7 +250,7 @@ def test_the_live_refresh_runs_the_same_queries_for_5_or_50_rows(
     client.get(ROWS)
 
     # Session, user; saved views; the agent's teams (twice, as above); rows; tags; counts.
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = client.get(ROWS, {"view": "team", "sort": "priority", "per_page": "50"})
 
     assert len(_references(response.content.decode())) == rows

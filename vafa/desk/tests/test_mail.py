@@ -244,10 +244,10 @@ def test_the_log_takes_the_same_queries_for_a_few_rows_or_many(
     Mailbox.objects.create(name="Sales", address="sales@shop.test")
 
     # session, user, the page of rows (with mailbox and case), the tab counts, the mailboxes, the
-    # quarantine badge and the unread notifications of the bar.
-    with django_assert_num_queries(7):
+    # quarantine badge, the unread notifications and the manager's availability in the bar.
+    with django_assert_num_queries(8):
         response = client.get("/desk/mail/?tab=all")
-    assert len(few.captured_queries) == 7
+    assert len(few.captured_queries) == 8
     assert len(rows_of(response)) == 12
 
 

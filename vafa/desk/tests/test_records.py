@@ -201,7 +201,7 @@ def test_the_unit_page_makes_the_same_number_of_queries_with_few_and_many_cases(
     client.get(url)
 
     # Among them the bar's quarantine badge (managers and admins).
-    with django_assert_num_queries(6) as few:
+    with django_assert_num_queries(7) as few:
         client.get(url)
 
     for i in range(10):
@@ -311,7 +311,7 @@ def test_the_product_page_makes_the_same_number_of_queries_with_few_and_many_cas
     client.get(url)
 
     # Among them the bar's quarantine badge (managers and admins).
-    with django_assert_num_queries(10) as few:
+    with django_assert_num_queries(11) as few:
         client.get(url)
 
     for i in range(30):
@@ -423,7 +423,7 @@ def test_the_organisation_page_makes_the_same_number_of_queries_with_few_and_man
     client.get(url)
 
     # Among them the bar's quarantine badge (managers and admins).
-    with django_assert_num_queries(10) as few:
+    with django_assert_num_queries(11) as few:
         client.get(url)
 
     for i in range(12):

@@ -207,7 +207,7 @@ def test_the_customer_page_makes_the_same_number_of_queries_with_few_and_many_ro
     client.get(url)
 
     # Among them the bar's quarantine badge (managers and admins).
-    with django_assert_num_queries(16) as few:
+    with django_assert_num_queries(17) as few:
         client.get(url)
 
     for i in range(30):

@@ -252,7 +252,7 @@ def test_the_number_of_queries_does_not_grow_with_the_results(
     assert few == many
     # Session and user; the agent's teams; cases: match, rows (with the exact number), excerpts;
     # customers: match, rows, contact points; units: match, rows (with the exact serial).
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         search_page(client, "toaster")
 
 

@@ -265,3 +265,19 @@ def test_the_due_query_reads_the_next_check_index(db, customer):
     assert "sla_clock_next_check" in plan
     assert "SCAN sla_slaclock " not in plan + " "
     assert "Sort" not in plan and "TEMP B-TREE" not in plan
+
+
+def test_an_automatic_message_is_not_a_response(policy, step, agent, customer):
+    # Given a case that a rule answers by itself (a reminder, an acknowledgement)
+    step(0)
+    case = make_case(customer)
+    step(5)
+    case_reply(actor=None, case=case, body="We got your message.")
+    # When a person answers later
+    step(45)
+    case_reply(actor=agent, case=case, body="Hello, I am on it.")
+    run_sla_work()
+    # Then only the person's answer meets the first response, and marks it
+    case.refresh_from_db()
+    assert clocks(case)[("first_response", 1)] == ("met", at(60), 45)
+    assert case.first_response_at == at(45)
