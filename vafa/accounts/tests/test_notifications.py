@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from vafa.accounts.models import Notification, Role
@@ -11,6 +12,8 @@ from vafa.accounts.selectors import notification_list, notification_unread_count
 from vafa.accounts.services import notification_email, notification_read, notification_send
 from vafa.accounts.tests.factories import UserFactory
 from vafa.core.models import PendingWork
+from vafa.sla.escalation import TITLES
+from vafa.sla.models import EscalationTrigger, Metric
 
 pytestmark = pytest.mark.django_db
 
@@ -22,12 +25,22 @@ def test_a_notification_is_written_in_the_recipients_language(agent):
     agent.save(update_fields=["language"])
 
     notification = notification_send(
-        user=agent, kind="sla_breached", title=TITLE, params={"reference": "VF-12"}, url="/desk/cases/12/"
+        user=agent,
+        kind="sla_breached",
+        title=TITLES[EscalationTrigger.BREACHED],
+        params={"reference": "VF-12", "target": Metric.RESOLUTION.label},
+        url="/desk/cases/12/",
     )
 
     assert notification is not None
-    assert notification.title != "Case VF-12 has breached its SLA"
+    with translation.override("fa"):
+        expected = str(TITLES[EscalationTrigger.BREACHED]) % {
+            "reference": "VF-12",
+            "target": Metric.RESOLUTION.label,
+        }
+    assert notification.title == expected
     assert "VF-12" in notification.title
+    assert "missed" not in notification.title  # Persian, not the English source
     assert (notification.kind, notification.url, notification.read_at) == (
         "sla_breached",
         "/desk/cases/12/",
