@@ -19,6 +19,7 @@ from django_tasks import task
 from django_tasks_db.models import DBTaskResult
 
 from vafa.core.jobs import periodic
+from vafa.core.models import PendingWork
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,20 @@ def task_results_prune(*, now: dt.datetime | None = None) -> int:
     old = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff)
     deleted = _delete_in_batches(old)
     logger.info("Pruned %d task results finished before %s", deleted, cutoff.isoformat())
+    return deleted
+
+
+def pending_work_prune(*, now: dt.datetime | None = None) -> int:
+    """Delete work done more than VAFA_WORK_RETENTION_DAYS ago; return the count.
+
+    Every case event leaves a few done rows (its SLA refresh, rules, webhooks). Failed rows stay
+    until someone looks at them; pending ones are work still to do. A done row's dedupe key only
+    guards against the same event being published twice, which happens in its own transaction.
+    """
+    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.VAFA_WORK_RETENTION_DAYS)
+    old = PendingWork.objects.filter(state=PendingWork.State.DONE, done_at__lt=cutoff)
+    deleted = _delete_in_batches(old)
+    logger.info("Pruned %d pending-work rows done before %s", deleted, cutoff.isoformat())
     return deleted
 
 
@@ -90,6 +105,12 @@ def database_statistics_refresh(*, full: bool = False) -> str:
 @task()
 def prune_task_results() -> int:
     return task_results_prune()
+
+
+@periodic("prune_done_work", every=dt.timedelta(hours=1))  # type: ignore[arg-type]
+@task()
+def prune_done_work() -> int:
+    return pending_work_prune()
 
 
 @periodic("prune_idempotency_keys", every=dt.timedelta(hours=1))  # type: ignore[arg-type]

@@ -433,3 +433,26 @@ def test_a_subscriber_key_coalesces_the_events_of_one_change(db):
     assert first[0].pk == second[0].pk
     assert other[0].pk != first[0].pk
     assert PendingWork.objects.filter(kind="test.coalesce").count() == 2
+
+
+def test_prune_done_work_keeps_pending_failed_and_recent_rows(db, settings):
+    settings.VAFA_WORK_RETENTION_DAYS = 7
+    old = T0 - dt.timedelta(days=8)
+    recent = T0 - dt.timedelta(days=6)
+    rows = {
+        "old done": PendingWork.objects.create(
+            kind="k", due_at=old, state=PendingWork.State.DONE, done_at=old
+        ),
+        "recent done": PendingWork.objects.create(
+            kind="k", due_at=recent, state=PendingWork.State.DONE, done_at=recent
+        ),
+        "old failed": PendingWork.objects.create(kind="k", due_at=old, state=PendingWork.State.FAILED),
+        "old pending": PendingWork.objects.create(kind="k", due_at=old),
+    }
+
+    deleted = housekeeping.pending_work_prune(now=T0)
+
+    assert deleted == 1
+    assert set(PendingWork.objects.values_list("pk", flat=True)) == {
+        rows[name].pk for name in ("recent done", "old failed", "old pending")
+    }
