@@ -37,7 +37,8 @@ def _one_per_change(event: str, payload: dict[str, Any]) -> str:
     # The events of one service call share its moment and its transaction (or, inside an outer
     # transaction such as a test's, its savepoint): one replay after the commit sees them all.
     savepoints = connection.savepoint_ids
-    return f"case:{payload['case_id']}:{payload['at']}:{savepoints[-1] if savepoints else ''}"
+    moment = payload.get("at") or payload.get("event_id", "")
+    return f"case:{payload['case_id']}:{moment}:{savepoints[-1] if savepoints else ''}"
 
 
 for _kind in REPLAYED_KINDS:

@@ -54,6 +54,8 @@ VALID_BODIES: dict[tuple[str, str], dict | None] = {
     ("post", "/api/v1/cases/{case_id}/priority"): {"priority": "low"},
     ("post", "/api/v1/cases/{case_id}/close"): None,
     ("post", "/api/v1/cases/{case_id}/unit"): {"unit_id": None},
+    ("get", "/api/v1/cases/{case_id}/sla"): None,
+    ("get", "/api/v1/sla/compliance"): None,
 }
 OPERATIONS = sorted(VALID_BODIES)
 WITH_ID = [op for op in OPERATIONS if "{" in op[1]]

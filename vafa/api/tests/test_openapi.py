@@ -34,6 +34,7 @@ def test_the_schema_lists_every_resource(openapi):
         "/api/v1/cases/{case_id}/priority",
         "/api/v1/cases/{case_id}/reopen",
         "/api/v1/cases/{case_id}/resolve",
+        "/api/v1/cases/{case_id}/sla",
         "/api/v1/cases/{case_id}/status",
         "/api/v1/cases/{case_id}/unit",
         "/api/v1/customers",
@@ -44,6 +45,7 @@ def test_the_schema_lists_every_resource(openapi):
         "/api/v1/organisations/{organisation_id}",
         "/api/v1/products",
         "/api/v1/products/{product_id}",
+        "/api/v1/sla/compliance",
         "/api/v1/units",
         "/api/v1/units/{unit_id}",
     ]

@@ -72,7 +72,7 @@ def test_assignee_is_told_in_their_language_with_the_due_time_in_their_calendar(
     notes = list(Notification.objects.filter(user=persian))
     # Due 07:00 UTC = 10:30 in Tehran on 21 Aban 1404.
     assert [(n.kind, n.body, n.url) for n in notes] == [
-        ("sla_breached", "No sound — due 1404/08/21 10:30 (Gold).", f"/desk/cases/{case.number}/")
+        ("sla_breached", "No sound — سررسید: 1404/08/21 10:30 (Gold).", f"/desk/cases/{case.number}/")
     ]
 
 
