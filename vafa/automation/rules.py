@@ -156,6 +156,7 @@ def rule_fire(
         return run
     context = ActionContext(actor=None, rule_id=rule.pk, rule_name=rule.name, trigger=rule.trigger)
     done: list[str] = []
+    steps: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
     with contextlib.ExitStack() as stack:
         # What the actions publish carries the whole chain, this rule last.
@@ -168,6 +169,7 @@ def rule_fire(
                     done.append(
                         action_apply(action, case=case, context=replace(context, key=f"{run.pk}:{index}"))
                     )
+                steps.append(action_for_log(action))
             except DatabaseError:
                 raise  # the database itself failed: the whole work is tried again
             except VafaError as exc:
@@ -177,7 +179,9 @@ def rule_fire(
                 errors.append(
                     {"action": action_for_log(action), "error": f"{type(exc).__name__}: {exc}"[:500]}
                 )
-        events.rule_applied(case, timezone.now(), rule_id=rule.pk, rule_name=rule.name, actions=done)
+        events.rule_applied(
+            case, timezone.now(), rule_id=rule.pk, rule_name=rule.name, actions=done, steps=steps
+        )
     run.detail = {**detail, "actions": done, "errors": errors}
     run.outcome = RunOutcome.FAILED if errors else RunOutcome.APPLIED
     run.save(update_fields=["detail", "outcome"])

@@ -22,6 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from vafa.automation.actions import action_describe
 from vafa.automation.routing import ROUTING_REASONS
 from vafa.channels.models import InboundMail, OutboundMail
 from vafa.channels.selectors import message_deliveries
@@ -263,6 +264,13 @@ def _update_sentences(actor: str, data: dict[str, Any]) -> list[str]:
     return sentences or [_("%(actor)s updated the case") % {"actor": actor}]
 
 
+def _step(action: dict[str, Any]) -> str:
+    try:
+        return action_describe(action)
+    except (KeyError, TypeError, ValueError):
+        return str(action.get("type") or "")
+
+
 def _event_entry(event: CaseEvent, case_customer: str) -> Entry:
     data = event.data if isinstance(event.data, dict) else {}
     actor = _actor(event)
@@ -371,7 +379,12 @@ def _event_entry(event: CaseEvent, case_customer: str) -> Entry:
             text = _("SLA breached: %(target)s") % {"target": target}
     elif kind == EventKind.RULE_APPLIED:
         text = _("Automation rule “%(rule)s” applied") % {"rule": data.get("rule_name") or ""}
-        entry.detail = "; ".join(str(line) for line in data.get("actions") or [])
+        steps = data.get("steps")
+        if isinstance(steps, list):
+            # Described now, in the reader's language; the stored lines are the worker's.
+            entry.detail = "; ".join(_step(step) for step in steps if isinstance(step, dict))
+        else:
+            entry.detail = "; ".join(str(line) for line in data.get("actions") or [])
     else:
         text = _("%(actor)s: %(what)s") % {"actor": actor, "what": _label(EventKind, kind)}
     if kind in (EventKind.ASSIGNED, EventKind.TRANSFERRED) and data.get("reason"):

@@ -175,8 +175,17 @@ def sla_breached(
 
 
 def rule_applied(
-    case: Case, at: dt.datetime, *, rule_id: int, rule_name: str, actions: list[str]
+    case: Case,
+    at: dt.datetime,
+    *,
+    rule_id: int,
+    rule_name: str,
+    actions: list[str],
+    steps: list[dict[str, Any]] | None = None,
 ) -> CaseEvent:
-    return _record(
-        case, EventKind.RULE_APPLIED, None, at, {"rule": rule_id, "rule_name": rule_name, "actions": actions}
-    )
+    # `actions` are the log's lines (in the worker's language); `steps` the actions themselves, which
+    # the desk describes in each reader's language.
+    data: dict[str, Any] = {"rule": rule_id, "rule_name": rule_name, "actions": actions}
+    if steps is not None:
+        data["steps"] = steps
+    return _record(case, EventKind.RULE_APPLIED, None, at, data)

@@ -9,9 +9,10 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from vafa.accounts.tests.factories import UserFactory
+from vafa.automation.actions import action_describe
 from vafa.customers.tests.factories import CustomerFactory
 from vafa.sales.models import Unit
 from vafa.sales.tests.factories import OrderFactory, OrderLineFactory, UnitFactory
@@ -152,6 +153,27 @@ def test_sla_rule_and_routing_events_read_as_sentences(desk_as, agent, team, cus
     assert "Automation rule “Complaints are urgent” applied" in html
     assert "Priority: Urgent" in html
     assert "round robin" in html
+
+
+def test_a_rules_steps_are_described_in_the_readers_language(desk_as, agent, team, customer):
+    case = make_case(customer, team=team)
+    steps = [{"type": "set_priority", "priority": "urgent"}, {"type": "add_tag", "tag": "vip"}]
+    events.rule_applied(
+        case, case.created_at, rule_id=1, rule_name="VIP", actions=["(log line)"], steps=steps
+    )
+    client = desk_as(agent)
+
+    english = _page(client, case)
+    agent.language = "fa"
+    agent.save(update_fields=["language"])
+    persian = _page(desk_as(agent), case)
+
+    assert "Priority: Urgent; Tag added: vip" in english
+    assert "(log line)" not in english
+    with translation.override("fa"):
+        expected = f"{action_describe(steps[0])}; {action_describe(steps[1])}"
+    assert expected in persian
+    assert "Priority: Urgent" not in persian
 
 
 def test_reply_events_are_not_shown_twice(desk_as, agent, team, customer):
