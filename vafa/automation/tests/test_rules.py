@@ -57,6 +57,7 @@ def test_a_matching_rule_acts_on_a_new_case_and_logs_why(team):
         "rule": rule.pk,
         "rule_name": "Urgent repairs to the workshop",
         "actions": ["set_priority: high", f"assign_team: {team.pk}"],
+        "steps": [{"type": "set_priority", "priority": "high"}, {"type": "assign_team", "team": team.pk}],
     }
     # The changes are the system's, on the timeline like anyone's.
     assert CaseEvent.objects.get(case=case, kind="priority_changed").actor_kind == "system"
