@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 import jdatetime
@@ -60,3 +61,28 @@ def add_months(day: dt.date, months: int) -> dt.date:
         except ValueError:
             continue
     raise ValueError(day)
+
+
+_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+_DATE = re.compile(r"^(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})$")
+# A year below this is a Jalali year (today ~1404), above it a Gregorian one (~2026): a reader may
+# type either, whatever the page language.
+_JALALI_BEFORE = 1700
+
+
+def parse_date(raw: str) -> dt.date | None:
+    """A day typed as yyyy/mm/dd or yyyy-mm-dd, Jalali or Gregorian, Persian or Arabic digits allowed."""
+    match = _DATE.match(raw.strip().translate(_DIGITS))
+    if match is None:
+        return None
+    year, month, day = (int(part) for part in match.groups())
+    try:
+        if year < _JALALI_BEFORE:
+            parsed: dt.date = jdatetime.date(year, month, day).togregorian()
+        else:
+            parsed = dt.date(year, month, day)
+    except ValueError:
+        return None
+    if not 1900 <= parsed.year <= 2999:
+        return None
+    return parsed

@@ -19,7 +19,7 @@ from django_tasks import task
 from django_tasks_db.models import DBTaskResult
 
 from vafa.core.jobs import periodic
-from vafa.core.models import PendingWork
+from vafa.core.models import PendingWork, ThrottleBucket
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +62,14 @@ def pending_work_prune(*, now: dt.datetime | None = None) -> int:
     old = PendingWork.objects.filter(state=PendingWork.State.DONE, done_at__lt=cutoff)
     deleted = _delete_in_batches(old)
     logger.info("Pruned %d pending-work rows done before %s", deleted, cutoff.isoformat())
+    return deleted
+
+
+def throttle_buckets_prune(*, now: dt.datetime | None = None) -> int:
+    """Delete the throttle buckets whose window has ended; return the count."""
+    cutoff = now or timezone.now()
+    deleted = _delete_in_batches(ThrottleBucket.objects.filter(expires_at__lte=cutoff))
+    logger.info("Pruned %d throttle buckets expired before %s", deleted, cutoff.isoformat())
     return deleted
 
 
@@ -111,6 +119,12 @@ def prune_task_results() -> int:
 @task()
 def prune_done_work() -> int:
     return pending_work_prune()
+
+
+@periodic("prune_throttle_buckets", every=dt.timedelta(hours=1))  # type: ignore[arg-type]
+@task()
+def prune_throttle_buckets() -> int:
+    return throttle_buckets_prune()
 
 
 @periodic("prune_idempotency_keys", every=dt.timedelta(hours=1))  # type: ignore[arg-type]

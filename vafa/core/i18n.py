@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -16,3 +17,11 @@ def language_codes() -> frozenset[str]:
 def choose_one_of(choices: Iterable[str]) -> str:
     """The translated message for a value outside `choices`."""
     return _("Choose one of: %(choices)s.") % {"choices": ", ".join(choices)}
+
+
+def choice_label(choices: Any, value: Any) -> str:
+    """The translated label of `value` in a TextChoices class; the value itself when it is not one."""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return str(value or "")

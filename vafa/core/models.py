@@ -136,3 +136,30 @@ class SearchDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.object_id}"
+
+
+class ThrottleBucket(models.Model):
+    """How many times one key (an e-mail address, an IP) was used in one fixed time window.
+
+    Sign-in, sign-up and link requests count their attempts here, so the limit holds across all
+    web processes. `key` is a keyed hash: no address or e-mail is stored. Expired rows are pruned
+    by the hourly housekeeping.
+    """
+
+    key = models.CharField(_("key"), max_length=64)
+    window_seconds = models.PositiveIntegerField(_("window seconds"))
+    window_start = models.DateTimeField(_("window start"))
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+    hits = models.PositiveIntegerField(_("hits"), default=0)
+
+    class Meta:
+        verbose_name = _("throttle bucket")
+        verbose_name_plural = _("throttle buckets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key", "window_seconds", "window_start"], name="core_throttle_key_window"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key[:12]}…@{self.window_start.isoformat()}: {self.hits}"

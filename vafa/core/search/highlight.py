@@ -7,8 +7,9 @@ HTML-escaped first; only the <mark> elements added here are markup.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -22,24 +23,59 @@ def _matches(token: str, terms: Iterable[Term]) -> bool:
     return any(token == t.token or (t.prefix and token.startswith(t.token)) for t in terms)
 
 
-def match_spans(text: str, query: Query) -> list[tuple[int, int]]:
-    """(start, end) of each part of `text` that matches a term of `query`, in order, not overlapping."""
-    terms = query.terms()
+Forms = Callable[[str], Iterable[str]]
+"""The forms an index keeps of a token besides itself (a stem, for the knowledge base)."""
+
+
+def match_spans(text: str, query: Query, *, forms: Forms | None = None) -> list[tuple[int, int]]:
+    """(start, end) of each part of `text` that matches a term of `query`, in order, not overlapping.
+
+    `forms` gives the other forms the index keeps of a token, so a word found by its stem is marked.
+    """
+    return _spans(text, query.terms(), forms)
+
+
+def _spans(
+    text: str, terms: list[Term], forms: Forms | None, *, first_only: bool = False
+) -> list[tuple[int, int]]:
     if not text or not terms:
         return []
     spans: list[tuple[int, int]] = []
+    known: dict[str, bool] = {}
     for word in _WORD.finditer(text):
-        if _matches_any(word.group(), terms):
+        value = word.group()
+        found = known.get(value)
+        if found is None:
+            found = known[value] = _matches_any(value, terms, forms)
+        if found:
             spans.append(_trim(text, word.start(), word.end()))
+            if first_only:
+                break
     for run in PHONE_RUN.finditer(text):
-        forms = phone_forms(normalize(run.group()))
-        if any(_matches(form, terms) for form in forms):
+        if first_only and spans and run.start() > spans[0][0]:
+            break
+        digits = phone_forms(normalize(run.group()))
+        if any(_matches(form, terms) for form in digits):
             spans.append((run.start(), run.end()))
+            if first_only:
+                break
     return _merge(spans)
 
 
-def _matches_any(word: str, terms: list[Term]) -> bool:
-    return any(_matches(token, terms) for token in tokens(word))
+@functools.lru_cache(maxsize=50_000)
+def _word_tokens(word: str) -> tuple[str, ...]:
+    # Excerpts look at the same words again and again (a text's common words, the next search's
+    # hits): normalising and cutting each once is most of an excerpt's cost.
+    return tuple(tokens(word))
+
+
+def _matches_any(word: str, terms: list[Term], forms: Forms | None = None) -> bool:
+    for token in _word_tokens(word):
+        if _matches(token, terms):
+            return True
+        if forms is not None and any(_matches(form, terms) for form in forms(token)):
+            return True
+    return False
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -76,18 +112,20 @@ def _render(text: str, spans: list[tuple[int, int]], offset: int = 0) -> str:
     return "".join(out)
 
 
-def highlight(text: str, query: Query) -> SafeString:
+def highlight(text: str, query: Query, *, forms: Forms | None = None) -> SafeString:
     """`text`, escaped, with the parts that match `query` in <mark>."""
-    return mark_safe(_render(text or "", match_spans(text or "", query)))  # noqa: S308 - escaped above
+    return mark_safe(_render(text or "", match_spans(text or "", query, forms=forms)))  # noqa: S308 - escaped above
 
 
-def excerpt(text: str, query: Query, *, length: int = 220) -> SafeString:
+def excerpt(text: str, query: Query, *, length: int = 220, forms: Forms | None = None) -> SafeString:
     """About `length` characters of `text` around its first match (from the start if none), marked."""
     text = " ".join((text or "").split())
-    spans = match_spans(text, query)
+    terms = query.terms()
     if len(text) <= length:
-        return mark_safe(_render(text, spans))  # noqa: S308 - escaped in _render
-    first = spans[0][0] if spans else 0
+        return mark_safe(_render(text, _spans(text, terms, forms)))  # noqa: S308 - escaped in _render
+    # Long text: find the first match, then mark only the words of the excerpt around it.
+    found = _spans(text, terms, forms, first_only=True)
+    first = found[0][0] if found else 0
     start = max(0, first - length // 3)
     if start:
         space = text.find(" ", start)
@@ -96,6 +134,5 @@ def excerpt(text: str, query: Query, *, length: int = 220) -> SafeString:
     if end < len(text):
         space = text.rfind(" ", start, end)
         end = space if space > first else end
-    inside = [(s, e) for s, e in spans if s < end and e > start]
-    body = _render(text[start:end], inside, offset=start)
+    body = _render(text[start:end], _spans(text[start:end], terms, forms))
     return mark_safe(("…" if start else "") + body + ("…" if end < len(text) else ""))  # noqa: S308

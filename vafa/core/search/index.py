@@ -27,10 +27,19 @@ Batches = Callable[[int, int | None], Iterator[list[Doc]]]
 (all when None), in primary-key order, `size` objects at a time."""
 
 
+Rebuild = Callable[[int, int | None, Callable[[int], None] | None], int]
+"""`rebuild(batch_size, after_id, progress)`: rebuild an index an app keeps in its own tables
+(objects above `after_id`, all when None), calling `progress(done)` now and then; returns how many
+documents it wrote."""
+
+
 @dataclass(frozen=True)
 class Source:
+    """How to rebuild one kind: `batches` of `SearchDocument`s, or an app's own `rebuild`."""
+
     kind: str
-    batches: Batches
+    batches: Batches | None = None
+    rebuild: Rebuild | None = None
 
 
 _SOURCES: dict[str, Source] = {}
@@ -42,8 +51,25 @@ def search_source(kind: str) -> Callable[[Batches], Batches]:
         raise ValueError(f"Unknown search document kind: {kind}")
 
     def register(batches: Batches) -> Batches:
-        _SOURCES[kind] = Source(kind, batches)
+        _SOURCES[kind] = Source(kind, batches=batches)
         return batches
+
+    return register
+
+
+def search_rebuilder(kind: str) -> Callable[[Rebuild], Rebuild]:
+    """Register the rebuild of a kind an app indexes in its own tables, not in `SearchDocument`.
+
+    The knowledge base does so (`vafa/knowledge/search.py`, docs/decisions/0011): its few
+    documents have a title and a body weighed apart and must not share an index with millions of
+    messages. `vafa search reindex --kind <kind>` then runs `rebuild`.
+    """
+    if kind in SearchDocument.Kind.values:
+        raise ValueError(f"{kind} is a SearchDocument kind: register it with search_source")
+
+    def register(rebuild: Rebuild) -> Rebuild:
+        _SOURCES[kind] = Source(kind, rebuild=rebuild)
+        return rebuild
 
     return register
 
@@ -53,7 +79,9 @@ def search_sources() -> dict[str, Source]:
     for config in apps.get_app_configs():
         if config.name.startswith("vafa.") and module_has_submodule(config.module, "search"):
             import_module(f"{config.name}.search")
-    return {kind: _SOURCES[kind] for kind in SearchDocument.Kind.values if kind in _SOURCES}
+    ordered = [kind for kind in SearchDocument.Kind.values if kind in _SOURCES]
+    ordered += sorted(kind for kind in _SOURCES if kind not in SearchDocument.Kind.values)
+    return {kind: _SOURCES[kind] for kind in ordered}
 
 
 def search_index(
@@ -111,13 +139,20 @@ def search_reindex(
     results = []
     for kind in wanted:
         began = time.monotonic()
+        source = sources[kind]
+        if source.rebuild is not None:
+            report = (lambda done, kind=kind: progress(kind, done)) if progress is not None else None
+            written = source.rebuild(batch_size, after_id, report)
+            results.append(ReindexResult(kind, written, time.monotonic() - began))
+            continue
+        assert source.batches is not None
         done = 0
         stale = SearchDocument.objects.filter(kind=kind)
         if after_id is not None:
             stale = stale.filter(object_id__gt=after_id)
         with transaction.atomic():
             stale.delete()
-        for docs in sources[kind].batches(batch_size, after_id):
+        for docs in source.batches(batch_size, after_id):
             with transaction.atomic():
                 _insert(docs)
             done += len(docs)

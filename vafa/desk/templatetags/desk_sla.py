@@ -7,8 +7,8 @@ from typing import Any
 
 from django import template
 
+from vafa.core.templatetags.vafa import _reader
 from vafa.desk.sla import Badge, inbox_badge, sla_card
-from vafa.desk.templatetags.desk import _reader
 from vafa.service.models import Case
 from vafa.sla.selectors import case_clocks, cases_nearest_clock
 

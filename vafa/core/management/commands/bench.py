@@ -9,11 +9,18 @@ from django.core.management.base import BaseCommand, CommandError
 
 from vafa.bench.desk import run_desk
 from vafa.bench.email import run_email
+from vafa.bench.portal import run_portal
 from vafa.bench.results import results_merge
 from vafa.bench.runner import run_foundation, target_postgres, target_sqlite
 from vafa.bench.sla import run_sla
 
-SUITES = {"foundation": run_foundation, "desk": run_desk, "email": run_email, "sla": run_sla}
+SUITES = {
+    "foundation": run_foundation,
+    "desk": run_desk,
+    "email": run_email,
+    "sla": run_sla,
+    "portal": run_portal,
+}
 
 
 class Command(BaseCommand):

@@ -8,12 +8,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from vafa.core.models import SearchDocument
 from vafa.core.search import search_reindex, search_sources
 
 
 class Command(BaseCommand):
-    help = "Search index maintenance: `reindex` rebuilds it from the cases, messages, customers and units."
+    help = "Search index maintenance: `reindex` rebuilds it from the cases, messages, customers, units and articles."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True, metavar="{reindex}")
@@ -21,7 +20,7 @@ class Command(BaseCommand):
         reindex.add_argument(
             "--kind",
             action="append",
-            choices=SearchDocument.Kind.values,
+            choices=list(search_sources()),
             help="Only this kind of document; repeat for several.",
         )
         reindex.add_argument("--batch-size", type=int, default=2000, help="Objects per batch (default 2000).")
