@@ -229,3 +229,50 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.title}"
+
+
+class SignInLink(models.Model):
+    """A one-time link e-mailed to a customer: to confirm a sign-up, or to sign in without a password.
+
+    Only the SHA-256 of the random token is kept; the token itself exists only in the e-mail. A
+    sign-up keeps what the person chose (name, language, the password's hash) until the address is
+    confirmed, so no account exists for an address nobody has proven to own. A sign-in link is
+    bound to the account it was sent for.
+    """
+
+    class Purpose(models.TextChoices):
+        SIGNUP = "signup", _("sign-up")
+        SIGNIN = "signin", _("sign-in")
+
+    purpose = models.CharField(_("purpose"), max_length=10, choices=Purpose.choices)
+    email = models.EmailField(_("e-mail address"))
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="signin_links",
+    )
+    # Set when the e-mail is sent (the token is made then); null until.
+    token_hash = models.CharField(_("token hash"), max_length=64, null=True, blank=True, unique=True)
+    full_name = models.CharField(_("full name"), max_length=200, blank=True, default="")
+    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES, default="en")
+    password_hash = models.CharField(_("password hash"), max_length=128, blank=True, default="")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sign-in link")
+        verbose_name_plural = _("sign-in links")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(purpose="signup") | Q(user__isnull=False),
+                name="accounts_signinlink_signin_has_user",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.email}"

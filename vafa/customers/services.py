@@ -21,6 +21,7 @@ from vafa.core.jobs import work_publish
 from vafa.customers.contacts import normalize_email, normalize_phone
 from vafa.customers.models import ContactPoint, Customer, Organisation, Tier
 from vafa.customers.search import customer_search_index, customers_search_index
+from vafa.customers.selectors import customer_find_by_email
 
 CUSTOMER_FIELDS = (
     "name",
@@ -275,6 +276,18 @@ def customer_upsert(
     return customer_update(
         actor=actor, customer=existing, emails=emails, phones=phones, name=name, **fields
     ), False
+
+
+def customer_for_email(*, email: str, name: str = "", language: str | None = None) -> Customer:
+    """Find the customer with this e-mail address, or create one as a first request from it would."""
+    existing = customer_find_by_email(email)
+    if existing is not None:
+        return existing
+    address = email.strip().lower()
+    fields: dict[str, Any] = {"language": language} if language else {}
+    return customer_create(
+        actor=None, name=(name.strip() or address.partition("@")[0])[:200], emails=[address], **fields
+    )
 
 
 @transaction.atomic

@@ -3,7 +3,13 @@ import pytest
 from vafa.accounts.models import AuditLog
 from vafa.core.errors import Conflict, ValidationFailed
 from vafa.customers.models import ContactPoint, Customer
-from vafa.customers.services import customer_create, customer_update, customer_upsert, organisation_create
+from vafa.customers.services import (
+    customer_create,
+    customer_for_email,
+    customer_update,
+    customer_upsert,
+    organisation_create,
+)
 
 
 def test_customer_create_normalises_contacts(db, agent):
@@ -95,3 +101,21 @@ def test_update_without_changes_writes_nothing(db, agent, customer):
 
     assert Customer.objects.get(pk=customer.pk).updated_at == stamp
     assert AuditLog.objects.filter(action="customer.update").count() == 0
+
+
+def test_customer_for_email_finds_the_known_customer_whatever_the_case(db, agent):
+    known = customer_create(actor=agent, name="Sara Ahmadi", emails=["sara@example.com"], language="fa")
+
+    found = customer_for_email(email="  Sara@Example.COM ", name="Someone Else", language="en")
+
+    assert found.pk == known.pk
+    assert found.name == "Sara Ahmadi"
+    assert Customer.objects.count() == 1
+
+
+def test_customer_for_email_creates_a_customer_named_from_the_address(db):
+    created = customer_for_email(email="New.Person@Example.com", name="  ", language="ru")
+
+    assert created.name == "new.person"
+    assert created.language == "ru"
+    assert list(created.contact_points.values_list("kind", "value")) == [("email", "new.person@example.com")]
