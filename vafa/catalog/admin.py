@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from vafa.catalog.models import Category, Product, WarrantyPolicy
+from vafa.catalog.models import Category, KnownIssue, Product, WarrantyPolicy
 from vafa.core.admin_mixins import AuditedAdmin
 
 
@@ -22,3 +22,21 @@ class ProductAdmin(AuditedAdmin):
     list_display = ("sku", "name", "category", "price", "currency", "warranty_policy", "is_active")
     list_filter = ("category", "warranty_policy", "is_active", "currency")
     search_fields = ("sku", "name", "external_id")
+
+
+@admin.register(KnownIssue)
+class KnownIssueAdmin(AuditedAdmin):
+    list_display = (
+        "title",
+        "product",
+        "category",
+        "serial_prefix",
+        "severity",
+        "starts_on",
+        "ends_on",
+        "is_published",
+    )
+    list_filter = ("severity", "is_published", "category")
+    search_fields = ("title", "serial_prefix", "product__sku")
+    raw_id_fields = ("product",)
+    date_hierarchy = "starts_on"

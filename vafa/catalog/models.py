@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -119,3 +119,78 @@ class Product(ExternalRefModel, TimeStampedModel):
         if self.return_window_days is not None:
             return self.return_window_days
         return self.category.return_window_days if self.category is not None else 0
+
+
+class KnownIssue(TimeStampedModel):
+    """A known problem with a product or a whole category, told to the customers who own one.
+
+    `serial_prefix` narrows it to the units whose serial starts with it (one production batch);
+    `ends_on` empty means it still applies. A recall is the most serious kind.
+    """
+
+    class Severity(models.TextChoices):
+        INFO = "info", _("Information")
+        WARNING = "warning", _("Warning")
+        RECALL = "recall", _("Recall")
+
+    product = models.ForeignKey(
+        Product,
+        verbose_name=_("product"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="known_issues",
+    )
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="known_issues",
+    )
+    serial_prefix = models.CharField(
+        _("serial number prefix"),
+        max_length=50,
+        blank=True,
+        default="",
+        help_text=_("Only units whose serial number starts with this; empty: every unit."),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    titles = models.JSONField(_("titles per language"), default=dict, blank=True)
+    body = models.TextField(_("what to do"), blank=True, default="")
+    bodies = models.JSONField(_("texts per language"), default=dict, blank=True)
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, default=Severity.INFO)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"), null=True, blank=True, help_text=_("Empty: still applies."))
+    is_published = models.BooleanField(_("shown to customers"), default=False)
+
+    class Meta:
+        verbose_name = _("known issue")
+        verbose_name_plural = _("known issues")
+        ordering = ["-starts_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(product__isnull=False) | Q(category__isnull=False),
+                name="catalog_knownissue_product_or_category",
+                violation_error_message=_("Choose a product or a category."),
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                name="catalog_knownissue_ends_after_start",
+                violation_error_message=_("A known issue must end after it starts."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["product", "starts_on"], name="catalog_knownissue_product"),
+            models.Index(fields=["category", "starts_on"], name="catalog_knownissue_category"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def display_title(self, language: str | None = None) -> str:
+        return translated(self.titles, self.title, language)
+
+    def display_body(self, language: str | None = None) -> str:
+        return translated(self.bodies, self.body, language)

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from vafa.core.admin_mixins import AuditedAdmin
-from vafa.sales.models import Order, OrderLine, Unit
+from vafa.core.admin_mixins import AuditedAdmin, ReadOnlyAdmin
+from vafa.sales.models import Order, OrderLine, Unit, UnitRegistration
 
 
 class OrderLineInline(admin.TabularInline):
@@ -34,4 +34,24 @@ class UnitAdmin(AuditedAdmin):
     list_filter = ("product__category",)
     search_fields = ("=serial_number",)
     raw_id_fields = ("product", "owner", "order_line")
+    show_full_result_count = False
+
+
+@admin.register(UnitRegistration)
+class UnitRegistrationAdmin(ReadOnlyAdmin):
+    """Decided in the desk's verification queue (services approve or reject); read-only here."""
+
+    list_display = (
+        "serial_number",
+        "customer",
+        "product",
+        "order_number",
+        "status",
+        "created_at",
+        "reviewed_by",
+    )
+    list_filter = ("status",)
+    search_fields = ("=serial_number", "=order_number")
+    raw_id_fields = ("customer", "product", "unit", "submitted_by", "reviewed_by")
+    exclude = ("receipt",)
     show_full_result_count = False

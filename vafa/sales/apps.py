@@ -6,3 +6,7 @@ class SalesConfig(AppConfig):
     name = "vafa.sales"
     label = "sales"
     verbose_name = _("Sales")
+
+    def ready(self) -> None:
+        # Registers the work handler that e-mails registration decisions.
+        from vafa.sales import tasks  # noqa: F401

@@ -151,3 +151,99 @@ class Unit(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.serial_number
+
+
+def registration_receipt_path(instance: UnitRegistration, filename: str) -> str:
+    # By content hash, outside any public URL: receipts are served only through a staff-only view.
+    return f"registrations/{instance.receipt_sha256[:2]}/{instance.receipt_sha256}"
+
+
+class UnitRegistration(TimeStampedModel):
+    """A customer's claim "I own this unit", with their proof of purchase, kept until it is verified.
+
+    A claim that the records prove (the order number matches) is approved at once; anything else
+    waits for an agent, who approves it (the unit becomes the customer's) or rejects it with a reason.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for verification")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="unit_registrations",
+    )
+    serial_number = models.CharField(_("serial number"), max_length=100)
+    product = models.ForeignKey(
+        "catalog.Product",
+        verbose_name=_("product"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="unit_registrations",
+    )
+    order_number = models.CharField(_("order number"), max_length=64, blank=True, default="")
+    purchased_on = models.DateField(_("purchased on"), null=True, blank=True)
+    receipt = models.FileField(
+        _("receipt"), upload_to=registration_receipt_path, max_length=200, blank=True, default=""
+    )
+    receipt_filename = models.CharField(_("receipt file name"), max_length=255, blank=True, default="")
+    receipt_content_type = models.CharField(_("receipt content type"), max_length=100, blank=True, default="")
+    receipt_size = models.PositiveBigIntegerField(_("receipt size (bytes)"), default=0)
+    receipt_sha256 = models.CharField(_("receipt SHA-256"), max_length=64, blank=True, default="")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("unit"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="registrations",
+    )
+    submitted_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("submitted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True, default="")
+    # Set once the customer was told of the decision, so a retried job never e-mails twice.
+    notified_at = models.DateTimeField(_("customer notified at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("unit registration")
+        verbose_name_plural = _("unit registrations")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "serial_number"],
+                condition=Q(status="pending"),
+                name="sales_unitreg_one_pending_per_serial",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "approved", "rejected"]),
+                name="sales_unitreg_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="sales_unitreg_queue"),
+            models.Index(fields=["customer", "created_at"], name="sales_unitreg_customer"),
+            models.Index(fields=["serial_number"], name="sales_unitreg_serial"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.serial_number} ({self.get_status_display()})"

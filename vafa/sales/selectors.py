@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from vafa.accounts.models import User
 from vafa.core.errors import NotFound
 from vafa.customers.selectors import customer_scope
-from vafa.sales.models import Order, OrderLine, Unit
+from vafa.sales.models import Order, OrderLine, Unit, UnitRegistration
 
 
 class WarrantyState:
@@ -90,3 +90,55 @@ def unit_get(*, viewer: User, unit_id: int) -> Unit:
     if unit is None:
         raise NotFound(_("No such unit."))
     return unit
+
+
+def unit_next_maintenance(unit: Unit, on: dt.date) -> dt.date | None:
+    """The first maintenance due on or after day `on`: every `maintenance_interval_days` from delivery.
+
+    Counted from the day the unit was delivered (else bought, else its warranty started); None when
+    the product needs no maintenance or the unit has no start date. Maintenance visits come in a
+    later issue: then the count restarts from the last visit done.
+    """
+    interval = unit.product.maintenance_interval_days
+    start = unit.delivered_on or unit.purchased_on or unit.warranty_start
+    if not interval or start is None:
+        return None
+    periods = max(1, -(-(on - start).days // interval))  # ceiling division: the next due date, not the last
+    return start + dt.timedelta(days=periods * interval)
+
+
+def unit_registration_list(*, viewer: User) -> QuerySet[UnitRegistration]:
+    """Registrations `viewer` may see: staff all, a customer their own; pending first, oldest first."""
+    if viewer.is_active and viewer.is_company_staff:
+        queryset = UnitRegistration.objects.all()
+    elif viewer.is_active and viewer.customer_id is not None:
+        queryset = UnitRegistration.objects.filter(customer_id=viewer.customer_id)
+    else:
+        queryset = UnitRegistration.objects.none()
+    return queryset.select_related("customer", "product", "unit", "reviewed_by")
+
+
+def unit_registration_get(*, viewer: User, registration_id: int) -> UnitRegistration:
+    registration = unit_registration_list(viewer=viewer).filter(pk=registration_id).first()
+    if registration is None:
+        raise NotFound(_("No such registration."))
+    return registration
+
+
+def unit_registration_pending_count(*, viewer: User) -> int:
+    """How many registrations wait for verification (0 for anyone but staff)."""
+    if not (viewer.is_active and viewer.is_company_staff):
+        return 0
+    return UnitRegistration.objects.filter(status=UnitRegistration.Status.PENDING).count()
+
+
+def unit_registration_matches(*, viewer: User, registration: UnitRegistration) -> list[Unit]:
+    """The units the registration's serial names (any product, any owner): shown to staff only."""
+    if not (viewer.is_active and viewer.is_company_staff):
+        return []
+    serial = registration.serial_number
+    return list(
+        Unit.objects.filter(serial_number__in=list(dict.fromkeys([serial, serial.upper()])))
+        .select_related("product", "owner")
+        .order_by("product__sku", "id")[:10]
+    )

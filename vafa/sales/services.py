@@ -3,26 +3,45 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import Counter as Multiset
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
+from pathlib import PurePath
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from vafa.accounts.audit import audit_record, changed, snapshot
 from vafa.accounts.models import User
-from vafa.accounts.permissions import require_manager
+from vafa.accounts.permissions import require_manager, require_staff
 from vafa.catalog.models import Product
-from vafa.core.dates import add_months
-from vafa.core.errors import Conflict, ValidationFailed
+from vafa.core.dates import add_months, format_date
+from vafa.core.errors import Conflict, Forbidden, ValidationFailed
 from vafa.core.i18n import choose_one_of
+from vafa.core.jobs import work_schedule
 from vafa.core.money import default_currency, is_currency, to_amount
-from vafa.customers.models import Customer
-from vafa.sales.models import Order, OrderLine, SalesChannel, Unit
+from vafa.core.throttle import throttle_hit
+from vafa.customers.models import ContactPoint, Customer
+from vafa.sales.models import (
+    Order,
+    OrderLine,
+    SalesChannel,
+    Unit,
+    UnitRegistration,
+    registration_receipt_path,
+)
 from vafa.sales.search import unit_search_index
 
 ORDER_FIELDS = (
@@ -372,3 +391,448 @@ def unit_upsert(*, actor: User | None, product: Product, serial_number: str, **f
     if existing is None:
         return unit_create(actor=actor, product=product, serial_number=serial_number, **fields)
     return unit_update(actor=actor, unit=existing, **fields)
+
+
+# --- unit registration: a customer's claim to own a unit, with proof of purchase ---------------------
+
+
+class RegistrationError(StrEnum):
+    """Stable codes of the registration rules (the portal and the desk show the translated message)."""
+
+    THROTTLED = "registration_throttled"
+    SERIAL_REQUIRED = "serial_required"
+    PROOF_REQUIRED = "proof_of_purchase_required"
+    RECEIPT_TOO_LARGE = "receipt_too_large"
+    RECEIPT_TYPE = "receipt_type_not_allowed"
+    NOT_PENDING = "registration_not_pending"
+    PRODUCT_REQUIRED = "product_required"
+    OWNED_BY_ANOTHER = "unit_owned_by_another_customer"
+    REASON_REQUIRED = "reason_required"
+    NOT_YOUR_ACCOUNT = "not_your_account"
+
+
+class RegistrationThrottled(Conflict):
+    """Too many registrations from one customer in the window: answered as 429 Too Many Requests."""
+
+    status = 429
+
+
+@dataclass(frozen=True)
+class ReceiptFile:
+    """An uploaded proof of purchase as it arrived: its name, declared type and bytes."""
+
+    filename: str
+    content_type: str
+    content: bytes
+
+
+REGISTRATION_NOTIFY_KIND = "sales.registration_notify"
+REGISTER_WINDOW_SECONDS = 3600
+# What each accepted kind of receipt starts with, and the names such a file may have.
+_RECEIPT_KINDS: dict[str, tuple[frozenset[str], Callable[[bytes], bool]]] = {
+    "application/pdf": (frozenset({".pdf"}), lambda head: head.startswith(b"%PDF-")),
+    "image/jpeg": (frozenset({".jpg", ".jpeg", ".jfif"}), lambda head: head.startswith(b"\xff\xd8\xff")),
+    "image/png": (frozenset({".png"}), lambda head: head.startswith(b"\x89PNG\r\n\x1a\n")),
+    "image/gif": (frozenset({".gif"}), lambda head: head[:6] in (b"GIF87a", b"GIF89a")),
+    "image/webp": (frozenset({".webp"}), lambda head: head[:4] == b"RIFF" and head[8:12] == b"WEBP"),
+    "image/heic": (
+        frozenset({".heic", ".heif"}),
+        lambda head: head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"heif"),
+    ),
+}
+
+
+def receipt_content_type(receipt: ReceiptFile) -> str:
+    """The receipt's real type, from its name and its first bytes; refuse anything but images and PDF."""
+    limit = int(settings.VAFA_ATTACHMENT_MAX_BYTES)
+    name = PurePath(receipt.filename).name or "file"
+    if len(receipt.content) > limit:
+        raise ValidationFailed(
+            _("%(name)s is larger than %(limit)d MB.") % {"name": name, "limit": limit // (1024 * 1024)},
+            fields={"receipt": [_("The file is too large.")]},
+            code=RegistrationError.RECEIPT_TOO_LARGE,
+        )
+    suffix = PurePath(name).suffix.lower()
+    head = receipt.content[:16]
+    for content_type, (suffixes, looks_like) in _RECEIPT_KINDS.items():
+        if suffix in suffixes and looks_like(head):
+            return content_type
+    raise ValidationFailed(
+        _("%(name)s is not a PDF file or a photo (JPEG, PNG, WebP, GIF or HEIC).") % {"name": name},
+        fields={"receipt": [_("Upload the receipt as a PDF file or a photo.")]},
+        code=RegistrationError.RECEIPT_TYPE,
+    )
+
+
+def _case_variants(serial_number: str) -> list[str]:
+    # Serials are stored as the shop sent them; a customer may type them in lower case.
+    return list(dict.fromkeys([serial_number, serial_number.upper()]))
+
+
+def _unit_for_claim(serial_number: str, product: Product | None) -> Unit | None:
+    """The one unit the serial (and product, if chosen) names; None when none or several do."""
+    queryset = Unit.objects.select_related("product__warranty_policy", "order_line__order").filter(
+        serial_number__in=_case_variants(serial_number)
+    )
+    if product is not None:
+        queryset = queryset.filter(product=product)
+    found = list(queryset[:2])
+    return found[0] if len(found) == 1 else None
+
+
+def _proven_order_line(unit: Unit, customer: Customer, order_number: str) -> tuple[bool, OrderLine | None]:
+    """Whether the order number proves an unowned unit is the customer's, and the order line it names."""
+    number = order_number.strip()
+    if unit.owner_id is not None or not number:
+        return False, None
+    line = unit.order_line
+    if line is not None:
+        order = line.order
+        if order.number.strip().casefold() == number.casefold() and order.status != Order.Status.CANCELLED:
+            return True, None
+    own_line = (
+        OrderLine.objects.select_related("order")
+        .filter(
+            order__customer=customer,
+            order__number__in=_case_variants(number),
+            product_id=unit.product_id,
+        )
+        .exclude(order__status=Order.Status.CANCELLED)
+        .order_by("id")
+        .first()
+    )
+    if own_line is not None:
+        return True, own_line if unit.order_line_id is None else None
+    return False, None
+
+
+def _claim_owner(*, unit: Unit, customer: Customer, line: OrderLine | None) -> Unit:
+    """Make the unit the customer's after the records proved the claim (the system acts: unit_update)."""
+    if unit.owner_id == customer.pk:
+        return unit
+    changes: dict[str, Any] = {"owner": customer}
+    if line is not None:
+        changes["order_line"] = line
+    proof = line or unit.order_line
+    if unit.purchased_on is None and proof is not None:
+        changes["purchased_on"] = proof.order.placed_at.date()
+    return unit_update(actor=None, unit=unit, **changes)
+
+
+def _store_receipt(registration: UnitRegistration, receipt: ReceiptFile, content_type: str) -> None:
+    digest = hashlib.sha256(receipt.content).hexdigest()
+    registration.receipt_filename = PurePath(receipt.filename).name[:255] or "receipt"
+    registration.receipt_content_type = content_type
+    registration.receipt_size = len(receipt.content)
+    registration.receipt_sha256 = digest
+    path = registration_receipt_path(registration, registration.receipt_filename)
+    if default_storage.exists(path):
+        registration.receipt.name = path  # the same bytes were uploaded before: share them
+    else:
+        registration.receipt.save(digest, ContentFile(receipt.content), save=False)
+
+
+REGISTRATION_FIELDS = (
+    "customer",
+    "serial_number",
+    "product",
+    "order_number",
+    "purchased_on",
+    "receipt_sha256",
+    "status",
+    "unit",
+    "reviewed_by",
+    "reviewed_at",
+    "reason",
+)
+
+
+def _check_claimant(actor: User | None, customer: Customer) -> None:
+    if actor is not None and actor.is_customer and actor.customer_id != customer.pk:
+        raise Forbidden(
+            _("You can register products only for yourself."), code=RegistrationError.NOT_YOUR_ACCOUNT
+        )
+    if actor is not None and not actor.is_customer:
+        require_staff(actor)
+
+
+def unit_register(
+    *,
+    actor: User | None,
+    customer: Customer,
+    serial_number: str,
+    product: Product | None = None,
+    order_number: str = "",
+    receipt: ReceiptFile | None = None,
+    purchased_on: dt.date | None = None,
+) -> UnitRegistration:
+    """Record a customer's claim to a unit; approve it at once when the records prove it.
+
+    Whatever the serial names (no unit, another customer's unit, a unit the proof does not match),
+    the claim waits for an agent and the customer gets the same answer: registration never tells
+    whether a serial exists or whose it is. Every attempt counts against the customer's hourly limit.
+    """
+    _check_claimant(actor, customer)
+    limit = int(settings.VAFA_PORTAL_REGISTER_LIMIT)
+    if not throttle_hit(f"sales.register:{customer.pk}", limit=limit, window_seconds=REGISTER_WINDOW_SECONDS):
+        raise RegistrationThrottled(
+            _("Too many registrations in a short time. Please try again in an hour."),
+            code=RegistrationError.THROTTLED,
+        )
+    serial = " ".join(serial_number.split())[:100]
+    order_number = order_number.strip()[:64]
+    errors: dict[str, list[Any]] = {}
+    if not serial:
+        errors["serial_number"] = [_("Enter the serial number.")]
+    if not order_number and receipt is None:
+        errors["order_number"] = [_("Enter the order number or upload the receipt.")]
+    if purchased_on is not None and purchased_on > timezone.localdate():
+        errors["purchased_on"] = [_("The purchase date cannot be in the future.")]
+    if errors:
+        code = (
+            RegistrationError.SERIAL_REQUIRED
+            if "serial_number" in errors
+            else RegistrationError.PROOF_REQUIRED
+        )
+        raise ValidationFailed(_("Some fields are not valid."), fields=errors, code=code)
+    content_type = receipt_content_type(receipt) if receipt is not None else ""
+    with transaction.atomic():
+        return _register(
+            actor=actor,
+            customer=customer,
+            serial=serial,
+            product=product,
+            order_number=order_number,
+            receipt=receipt,
+            content_type=content_type,
+            purchased_on=purchased_on,
+        )
+
+
+def _register(
+    *,
+    actor: User | None,
+    customer: Customer,
+    serial: str,
+    product: Product | None,
+    order_number: str,
+    receipt: ReceiptFile | None,
+    content_type: str,
+    purchased_on: dt.date | None,
+) -> UnitRegistration:
+    pending = (
+        UnitRegistration.objects.select_for_update()
+        .filter(customer=customer, serial_number=serial, status=UnitRegistration.Status.PENDING)
+        .first()
+    )
+    unit = _unit_for_claim(serial, product)
+    proven, line = (False, None)
+    if unit is not None:
+        proven, line = (
+            (True, None) if unit.owner_id == customer.pk else _proven_order_line(unit, customer, order_number)
+        )
+    if pending is not None and not proven:
+        # The same claim again: keep the one waiting, with any proof it was missing.
+        fill: list[str] = []
+        if order_number and not pending.order_number:
+            pending.order_number = order_number
+            fill.append("order_number")
+        if receipt is not None and not pending.receipt:
+            _store_receipt(pending, receipt, content_type)
+            fill += ["receipt", "receipt_filename", "receipt_content_type", "receipt_size", "receipt_sha256"]
+        if product is not None and pending.product_id is None:
+            pending.product = product
+            fill.append("product")
+        if fill:
+            pending.save(update_fields=[*fill, "updated_at"])
+            audit_record(actor=actor, action="unit_registration.update", obj=pending, after={"filled": fill})
+        return pending
+    registration = pending or UnitRegistration(customer=customer, serial_number=serial)
+    registration.submitted_by = actor if actor is not None and actor.pk else None
+    registration.product = product if product is not None else registration.product
+    registration.order_number = order_number or registration.order_number
+    registration.purchased_on = purchased_on or registration.purchased_on
+    if receipt is not None:
+        _store_receipt(registration, receipt, content_type)
+    if proven and unit is not None:
+        unit = _claim_owner(unit=unit, customer=customer, line=line)
+        registration.status = UnitRegistration.Status.APPROVED
+        registration.unit = unit
+        registration.product = unit.product
+        registration.reviewed_at = timezone.now()
+    try:
+        with transaction.atomic():
+            registration.save()
+    except IntegrityError:
+        # The same claim arrived twice at once: the first one is the registration.
+        return UnitRegistration.objects.get(
+            customer=customer, serial_number=serial, status=UnitRegistration.Status.PENDING
+        )
+    audit_record(
+        actor=actor,
+        action="unit_registration.approve" if proven else "unit_registration.create",
+        obj=registration,
+        after={**snapshot(registration, REGISTRATION_FIELDS), "verified_by": "records" if proven else ""},
+    )
+    return registration
+
+
+def _pending_locked(registration: UnitRegistration) -> UnitRegistration:
+    locked = (
+        UnitRegistration.objects.select_for_update(of=("self",))
+        .select_related("customer", "product__warranty_policy")
+        .get(pk=registration.pk)
+    )
+    if locked.status != UnitRegistration.Status.PENDING:
+        raise Conflict(
+            _("This registration was already decided: %(status)s.") % {"status": locked.get_status_display()},
+            code=RegistrationError.NOT_PENDING,
+        )
+    return locked
+
+
+@transaction.atomic
+def unit_registration_approve(
+    *,
+    actor: User | None,
+    registration: UnitRegistration,
+    product: Product | None = None,
+    serial_number: str | None = None,
+    purchased_on: dt.date | None = None,
+    transfer: bool = False,
+) -> UnitRegistration:
+    """Accept the proof of purchase: the unit (made if the records lack it) becomes the customer's."""
+    require_staff(actor)
+    locked = _pending_locked(registration)
+    serial = " ".join((serial_number if serial_number is not None else locked.serial_number).split())[:100]
+    if not serial:
+        raise ValidationFailed(
+            _("Enter the serial number."),
+            fields={"serial_number": [_("Enter the serial number.")]},
+            code=RegistrationError.SERIAL_REQUIRED,
+        )
+    chosen = product or locked.product
+    unit = _unit_for_claim(serial, chosen)
+    if chosen is None:
+        if unit is None:
+            raise ValidationFailed(
+                _("Choose the product this serial number belongs to."),
+                fields={"product": [_("Choose a product.")]},
+                code=RegistrationError.PRODUCT_REQUIRED,
+            )
+        chosen = unit.product
+    purchase_day = purchased_on or locked.purchased_on
+    previous_owner = unit.owner_id if unit is not None else None
+    if unit is None:
+        values: dict[str, Any] = {"owner": locked.customer}
+        if purchase_day is not None:
+            values["purchased_on"] = purchase_day
+        unit = unit_create(actor=None, product=chosen, serial_number=serial, **values)
+    elif unit.owner_id not in (None, locked.customer_id) and not transfer:
+        raise Conflict(
+            _("This unit belongs to another customer. Transfer it only if the proof shows it changed hands."),
+            code=RegistrationError.OWNED_BY_ANOTHER,
+        )
+    else:
+        changes: dict[str, Any] = {"owner": locked.customer}
+        if purchase_day is not None and (unit.purchased_on is None or purchased_on is not None):
+            changes["purchased_on"] = purchase_day
+        unit = unit_update(actor=None, unit=unit, **changes)
+    before = snapshot(locked, REGISTRATION_FIELDS)
+    locked.status = UnitRegistration.Status.APPROVED
+    locked.unit = unit
+    locked.product = unit.product
+    locked.serial_number = unit.serial_number
+    locked.purchased_on = purchase_day
+    locked.reviewed_by = actor
+    locked.reviewed_at = timezone.now()
+    locked.save(
+        update_fields=[
+            "status",
+            "unit",
+            "product",
+            "serial_number",
+            "purchased_on",
+            "reviewed_by",
+            "reviewed_at",
+            "updated_at",
+        ]
+    )
+    old, new = changed(before, snapshot(locked, REGISTRATION_FIELDS))
+    if previous_owner not in (None, locked.customer_id):
+        new["transferred_from"] = previous_owner
+    audit_record(actor=actor, action="unit_registration.approve", obj=locked, before=old, after=new)
+    work_schedule(REGISTRATION_NOTIFY_KIND, {"registration_id": locked.pk})
+    return locked
+
+
+@transaction.atomic
+def unit_registration_reject(
+    *, actor: User | None, registration: UnitRegistration, reason: str
+) -> UnitRegistration:
+    """Refuse the claim with a reason the customer is told."""
+    require_staff(actor)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed(
+            _("Tell the customer why."),
+            fields={"reason": [_("Enter a reason.")]},
+            code=RegistrationError.REASON_REQUIRED,
+        )
+    locked = _pending_locked(registration)
+    before = snapshot(locked, REGISTRATION_FIELDS)
+    locked.status = UnitRegistration.Status.REJECTED
+    locked.reason = reason[:2000]
+    locked.reviewed_by = actor
+    locked.reviewed_at = timezone.now()
+    locked.save(update_fields=["status", "reason", "reviewed_by", "reviewed_at", "updated_at"])
+    old, new = changed(before, snapshot(locked, REGISTRATION_FIELDS))
+    audit_record(actor=actor, action="unit_registration.reject", obj=locked, before=old, after=new)
+    work_schedule(REGISTRATION_NOTIFY_KIND, {"registration_id": locked.pk})
+    return locked
+
+
+def _customer_email(customer: Customer) -> str:
+    points = sorted(
+        (p for p in customer.contact_points.all() if p.kind == ContactPoint.Kind.EMAIL),
+        key=lambda p: (not p.is_primary, p.pk),
+    )
+    if points:
+        return points[0].value
+    account = User.objects.filter(customer=customer, is_active=True).values_list("email", flat=True).first()
+    return account or ""
+
+
+def unit_registration_notify(*, registration_id: int) -> None:
+    """E-mail the customer the decision on their registration, in their language (once)."""
+    registration = (
+        UnitRegistration.objects.select_related("customer", "product", "unit")
+        .filter(pk=registration_id, notified_at__isnull=True)
+        .exclude(status=UnitRegistration.Status.PENDING)
+        .first()
+    )
+    if registration is None:
+        return
+    address = _customer_email(registration.customer)
+    if address:
+        language = registration.customer.language or settings.LANGUAGE_CODE
+        with translation.override(language):
+            context = {
+                "registration": registration,
+                "customer": registration.customer,
+                "product_name": registration.product.display_name(language) if registration.product else "",
+                "warranty_end": format_date(
+                    registration.unit.warranty_end if registration.unit else None,
+                    language=language,
+                    with_time=False,
+                ),
+                "products_url": settings.VAFA_BASE_URL.rstrip("/") + reverse("portal:products"),
+                "company": settings.VAFA_COMPANY_NAME,
+            }
+            if registration.status == UnitRegistration.Status.APPROVED:
+                subject = str(_("Your product is registered"))
+            else:
+                subject = str(_("We could not confirm your product registration"))
+            body = render_to_string("sales/email/registration_decided.txt", context)
+        send_mail(subject=subject, message=body, from_email=None, recipient_list=[address])
+    UnitRegistration.objects.filter(pk=registration.pk).update(notified_at=timezone.now())

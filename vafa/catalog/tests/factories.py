@@ -1,6 +1,8 @@
+import datetime as dt
+
 import factory
 
-from vafa.catalog.models import Category, Product, WarrantyPolicy
+from vafa.catalog.models import Category, KnownIssue, Product, WarrantyPolicy
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):
@@ -30,3 +32,17 @@ class ProductFactory(factory.django.DjangoModelFactory):
     price = "1000.00"
     currency = "IRR"
     warranty_policy = factory.SubFactory(WarrantyPolicyFactory)
+
+
+class KnownIssueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = KnownIssue
+
+    product = factory.SubFactory(ProductFactory)
+    category = None
+    title = factory.Sequence(lambda n: f"Known issue {n}")
+    body = "Update the firmware."
+    severity = KnownIssue.Severity.WARNING
+    starts_on = factory.LazyFunction(lambda: dt.date(2026, 1, 1))
+    ends_on = None
+    is_published = True

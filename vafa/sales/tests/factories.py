@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from vafa.catalog.tests.factories import ProductFactory
 from vafa.customers.tests.factories import CustomerFactory
-from vafa.sales.models import Order, OrderLine, Unit
+from vafa.sales.models import Order, OrderLine, Unit, UnitRegistration
 
 
 class OrderFactory(factory.django.DjangoModelFactory):
@@ -40,3 +40,14 @@ class UnitFactory(factory.django.DjangoModelFactory):
     delivered_on = factory.LazyAttribute(lambda o: o.purchased_on + dt.timedelta(days=2))
     warranty_start = factory.LazyAttribute(lambda o: o.delivered_on)
     warranty_end = factory.LazyAttribute(lambda o: o.warranty_start + dt.timedelta(days=365))
+
+
+class UnitRegistrationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = UnitRegistration
+
+    customer = factory.SubFactory(CustomerFactory)
+    serial_number = factory.Sequence(lambda n: f"REG{n:07d}")
+    product = factory.SubFactory(ProductFactory)
+    order_number = "SHOP-1"
+    status = UnitRegistration.Status.PENDING
