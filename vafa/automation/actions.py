@@ -22,7 +22,7 @@ from vafa.accounts.models import STAFF_ROLES, Team, User
 from vafa.automation.macros import Rendered, macro_render_detail, text_choose, text_render
 from vafa.automation.models import Macro
 from vafa.core.errors import NotFound, ValidationFailed
-from vafa.core.i18n import language_codes
+from vafa.core.i18n import choice_label, language_codes
 from vafa.service import services
 from vafa.service.models import Case, CaseKind, CaseStatus, Priority
 from vafa.webhooks.models import validate_webhook_url
@@ -500,11 +500,11 @@ def action_describe(action: dict[str, Any], *, actor: User | None = None) -> str
     """The action as a person reads it, in the active language ("Priority: High")."""
     kind = action.get("type")
     if kind == "set_status":
-        return _("Status: %(value)s") % {"value": _label(CaseStatus, action["status"])}
+        return _("Status: %(value)s") % {"value": choice_label(CaseStatus, action["status"])}
     if kind == "set_priority":
-        return _("Priority: %(value)s") % {"value": _label(Priority, action["priority"])}
+        return _("Priority: %(value)s") % {"value": choice_label(Priority, action["priority"])}
     if kind == "set_kind":
-        return _("Kind: %(value)s") % {"value": _label(CaseKind, action["kind"])}
+        return _("Kind: %(value)s") % {"value": choice_label(CaseKind, action["kind"])}
     if kind == "assign_team":
         team = Team.objects.filter(pk=action["team"]).first()
         return _("Team: %(value)s") % {"value": team.name if team else action["team"]}
@@ -526,10 +526,3 @@ def action_describe(action: dict[str, Any], *, actor: User | None = None) -> str
     if kind == "resolve":
         return _("Resolved")
     return str(kind)
-
-
-def _label(choices: Any, value: str) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return value

@@ -5,7 +5,7 @@ from django.utils.translation import ngettext
 from vafa.core.admin_mixins import ReadOnlyAdmin
 from vafa.core.context import via
 from vafa.core.errors import VafaError
-from vafa.service.models import Attachment, Case, CaseEvent, Message
+from vafa.service.models import Attachment, Case, CaseEvent, CaseRating, Message
 from vafa.service.services import case_close, case_reopen, case_resolve
 
 
@@ -132,4 +132,15 @@ class CaseEventAdmin(ReadOnlyAdmin):
     list_display = ("case", "kind", "actor", "actor_kind", "created_at")
     list_filter = ("kind", "actor_kind")
     raw_id_fields = ("case",)
+    show_full_result_count = False
+
+
+@admin.register(CaseRating)
+class CaseRatingAdmin(ReadOnlyAdmin):
+    """The customers' ratings of their resolved requests, as they gave them (read only)."""
+
+    list_display = ("case", "score", "customer", "comment", "updated_at")
+    list_filter = ("score",)
+    raw_id_fields = ("case", "customer")
+    date_hierarchy = "updated_at"
     show_full_result_count = False

@@ -148,6 +148,15 @@ def followed_up(case: Case, actor: User | None, at: dt.datetime, *, follow_up: C
     return _record(case, EventKind.FOLLOWED_UP, actor, at, {"case": follow_up.pk, "number": follow_up.number})
 
 
+def rated(
+    case: Case, actor: User | None, at: dt.datetime, *, score: int, changed_from: int | None
+) -> CaseEvent:
+    data: dict[str, Any] = {"score": score}
+    if changed_from is not None:
+        data["from"] = changed_from
+    return _record(case, EventKind.RATED, actor, at, data, actor_kind=AuthorKind.CUSTOMER)
+
+
 def sla_applied(case: Case, at: dt.datetime, *, policy_id: int | None, policy_name: str) -> CaseEvent:
     return _record(case, EventKind.SLA_APPLIED, None, at, {"policy": policy_id, "policy_name": policy_name})
 

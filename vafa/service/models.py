@@ -204,6 +204,10 @@ class Case(models.Model):
                 name="service_case_inbox_counts",
             ),
             models.Index(fields=["customer", "created_at"], name="service_case_customer"),
+            # The portal's "My requests" walks a customer's (and their organisation's) cases latest
+            # activity first.
+            models.Index(fields=["customer", "updated_at", "id"], name="service_case_customer_upd_id"),
+            models.Index(fields=["organisation", "updated_at", "id"], name="service_case_org_upd_id"),
             models.Index(fields=["organisation", "created_at"], name="service_case_org"),
             models.Index(fields=["team", "status"], name="service_case_team_status"),
             models.Index(fields=["assignee", "status"], name="service_case_assignee_status"),
@@ -330,6 +334,7 @@ class EventKind(models.TextChoices):
     SLA_AT_RISK = "sla_at_risk", _("SLA at risk")
     SLA_BREACHED = "sla_breached", _("SLA breached")
     RULE_APPLIED = "rule_applied", _("Automation rule applied")
+    RATED = "rated", _("Rated by the customer")
 
 
 class CaseEvent(models.Model):
@@ -362,3 +367,35 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind}"
+
+
+class CaseRating(models.Model):
+    """The customer's own verdict on how a resolved request was handled: 1 to 5 stars and a comment."""
+
+    case = models.OneToOneField(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="rating")
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="case_ratings",
+    )
+    score = models.PositiveSmallIntegerField(_("score"))
+    comment = models.TextField(_("comment"), blank=True, default="")
+    created_at = models.DateTimeField(_("rated at"))
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        verbose_name = _("case rating")
+        verbose_name_plural = _("case ratings")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__gte=1, score__lte=5),
+                name="service_rating_score_1_5",
+                violation_error_message=_("A rating is 1 to 5 stars."),
+            ),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="service_rating_created")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.score}"

@@ -30,9 +30,19 @@ from django.utils.translation import gettext_lazy as _
 from vafa.accounts.models import STAFF_ROLES, Role, Team, User
 from vafa.catalog.models import Product
 from vafa.core.errors import NotFound, ValidationFailed
-from vafa.customers.selectors import customer_scope
+from vafa.core.keyset import KeysetPage, SortKey, cursor_of, keyset_page
+from vafa.customers.selectors import customer_scope, shared_organisation_id
 from vafa.sales.models import Unit
-from vafa.service.models import OPEN_STATUSES, Attachment, Case, CaseEvent, EventKind, Message, Tag
+from vafa.service.models import (
+    OPEN_STATUSES,
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseRating,
+    EventKind,
+    Message,
+    Tag,
+)
 
 
 def agent_sees_all_cases(viewer: User) -> bool:
@@ -76,6 +86,104 @@ def case_get(*, viewer: User, case_id: int) -> Case:
     if case is None:
         raise NotFound(_("No such case."))
     return case
+
+
+# The portal's "My requests": latest activity first.
+CUSTOMER_CASE_SORT = SortKey("-updated_at", (("updated_at", "datetime"),), True)
+
+
+def customer_case_page(
+    *,
+    viewer: User,
+    organisation: bool = False,
+    after: str | None = None,
+    before: str | None = None,
+    size: int = 20,
+) -> KeysetPage[Case]:
+    """One page of a customer account's requests, latest activity first, with product and unit loaded.
+
+    Only the account's own cases, or with `organisation` every case it may see (its organisation's
+    too, when the organisation shares). Merged cases are left out: their conversation lives on in
+    the case they were merged into. A bad cursor raises ValidationFailed.
+
+    The own cases are one query, walking the (customer, updated_at, id) index. The organisation's
+    view reads its two parts apart — the account's own cases, and the organisation's other
+    customers' — and merges the two pages: as one query with "customer OR organisation", SQLite
+    walked the whole updated_at index looking for the few rows that match (two queries, each on its
+    own index, whatever the table's size).
+    """
+    if not viewer.is_active or viewer.customer_id is None:
+        return KeysetPage(items=[], next=None, previous=None)
+    # The page's ids are chosen from the scoped querysets; `load` only reads those rows by id.
+    load = Case.objects.select_related("customer", "product", "unit__product")
+    branches = [Case.objects.filter(customer_id=viewer.customer_id, merged_into__isnull=True)]
+    organisation_id = shared_organisation_id(viewer) if organisation else None
+    if organisation_id is not None:
+        branches.append(
+            Case.objects.filter(organisation_id=organisation_id, merged_into__isnull=True).exclude(
+                customer_id=viewer.customer_id
+            )
+        )
+    pages = [
+        keyset_page(branch, sort=CUSTOMER_CASE_SORT, size=size, after=after, before=before, load=load)
+        for branch in branches
+    ]
+    if len(pages) == 1:
+        return pages[0]
+    return _merged_page(pages, size=size, after=after, before=before)
+
+
+def _merged_page(
+    pages: list[KeysetPage[Case]], *, size: int, after: str | None, before: str | None
+) -> KeysetPage[Case]:
+    """One page of the union of disjoint lists, from a page of each taken at the same cursor."""
+    rows = sorted(
+        (case for page in pages for case in page.items), key=lambda c: (c.updated_at, c.pk), reverse=True
+    )
+    sort = CUSTOMER_CASE_SORT
+    if not before:
+        items = rows[:size]
+        more = len(rows) > size or any(page.next for page in pages)
+        return KeysetPage(
+            items=items,
+            next=cursor_of(sort, items[-1]) if items and more else None,
+            previous=cursor_of(sort, items[0]) if items and after else None,
+        )
+    items = rows[-size:]
+    more = len(rows) > size or any(page.previous for page in pages)
+    return KeysetPage(
+        items=items,
+        next=cursor_of(sort, items[-1]) if items else None,
+        previous=cursor_of(sort, items[0]) if items and more else None,
+    )
+
+
+def customer_open_cases(*, viewer: User, limit: int = 5) -> list[Case]:
+    """The account's own requests still being worked on, latest activity first (the portal's home)."""
+    if not viewer.is_active or viewer.customer_id is None:
+        return []
+    return list(
+        Case.objects.filter(
+            customer_id=viewer.customer_id, status__in=OPEN_STATUSES, merged_into__isnull=True
+        )
+        .select_related("product")
+        .order_by("-updated_at", "-id")[:limit]
+    )
+
+
+def case_rating(*, case: Case) -> CaseRating | None:
+    """The customer's rating of the case, if they gave one."""
+    return CaseRating.objects.filter(case=case).first()
+
+
+def case_reopen_until(case: Case) -> dt.datetime | None:
+    """Until when the customer may reopen, reply to or re-rate a resolved case (None: never resolved).
+
+    VAFA_PORTAL_REOPEN_DAYS after `resolved_at`; staff are not held to it.
+    """
+    if case.resolved_at is None:
+        return None
+    return case.resolved_at + dt.timedelta(days=settings.VAFA_PORTAL_REOPEN_DAYS)
 
 
 def case_get_by_number(*, viewer: User, number: int) -> Case:

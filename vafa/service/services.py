@@ -37,6 +37,7 @@ from vafa.service.models import (
     AuthorKind,
     Case,
     CaseKind,
+    CaseRating,
     CaseStatus,
     Channel,
     Message,
@@ -44,6 +45,7 @@ from vafa.service.models import (
     Tag,
 )
 from vafa.service.search import case_search_index, message_search_index, messages_search_move
+from vafa.service.selectors import case_reopen_until
 
 CASE_AUDIT_FIELDS = (
     "subject",
@@ -126,6 +128,9 @@ class CaseError(StrEnum):
     TOO_MANY_ATTACHMENTS = "too_many_attachments"
     ATTACHMENT_TYPE = "attachment_type_not_allowed"
     TAG_INVALID = "tag_invalid"
+    REOPEN_WINDOW_PASSED = "reopen_window_passed"
+    NOT_RESOLVED = "not_resolved"
+    RATING_LOCKED = "rating_locked"
 
 
 @dataclass(frozen=True)
@@ -176,6 +181,22 @@ def _require_not_merged(case: Case) -> None:
         raise Conflict(
             _("This case was merged into %(reference)s.") % {"reference": case.merged_into.reference},
             code=CaseError.CASE_MERGED,
+        )
+
+
+def _require_reopen_window(actor: User | None, case: Case, now: Any) -> None:
+    """A customer may bring a resolved case back only within VAFA_PORTAL_REOPEN_DAYS of its resolution.
+
+    Staff and the system (an e-mail that arrives, actor None) are not held to the window.
+    """
+    if actor is None or not actor.is_customer or case.status != CaseStatus.RESOLVED:
+        return
+    until = case_reopen_until(case)
+    if until is not None and now > until:
+        raise Conflict(
+            _("This request was resolved more than %(days)d days ago; please open a new request.")
+            % {"days": settings.VAFA_PORTAL_REOPEN_DAYS},
+            code=CaseError.REOPEN_WINDOW_PASSED,
         )
 
 
@@ -490,6 +511,7 @@ def case_customer_reply(
     if case.status == CaseStatus.CLOSED:
         raise Conflict(_("This case is closed; please open a new request."), code=CaseError.CASE_CLOSED)
     now = timezone.now()
+    _require_reopen_window(actor, case, now)
     before = snapshot(case, CASE_AUDIT_FIELDS)
     message = _add_message(
         case,
@@ -831,6 +853,7 @@ def case_reopen(*, actor: User | None, case: Case, reason: str = "") -> Case:
     if actor is not None and actor.is_customer and case.status == CaseStatus.CLOSED:
         raise Conflict(_("This case is closed; please open a new request."), code=CaseError.CASE_CLOSED)
     now = timezone.now()
+    _require_reopen_window(actor, case, now)
     old = case.status
     _reopen_in_place(case, actor, now, reason=reason)
     case.updated_at = now
@@ -843,6 +866,62 @@ def case_reopen(*, actor: User | None, case: Case, reason: str = "") -> Case:
         after={"status": case.status, "reopen_count": case.reopen_count},
     )
     return case
+
+
+RATING_COMMENT_MAX = 2000
+
+
+@transaction.atomic
+def case_rate(*, actor: User | None, case: Case, score: int, comment: str = "") -> CaseRating:
+    """Record the customer's 1–5 rating of a resolved case; within the reopen window a new one replaces it."""
+    if actor is None or not actor.is_customer or actor.customer_id != case.customer_id:
+        raise Forbidden(
+            _("Only the customer who asked for help can rate this request."), code=CaseError.NOT_YOUR_CASE
+        )
+    errors: dict[str, list[Any]] = {}
+    if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
+        errors["score"] = [_("Choose from 1 to 5 stars.")]
+    comment = (comment or "").strip()
+    if len(comment) > RATING_COMMENT_MAX:
+        errors["comment"] = [
+            _("Keep the comment under %(count)d characters.") % {"count": RATING_COMMENT_MAX}
+        ]
+    if errors:
+        raise ValidationFailed(_("Some fields are not valid."), fields=errors)
+    case = _lock(case)
+    _require_not_merged(case)
+    if case.status not in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
+        raise Conflict(_("A request can be rated once it has been resolved."), code=CaseError.NOT_RESOLVED)
+    now = timezone.now()
+    rating = CaseRating.objects.filter(case=case).first()
+    if rating is None:
+        rating = CaseRating.objects.create(
+            case=case,
+            customer_id=case.customer_id,
+            score=score,
+            comment=comment,
+            created_at=now,
+            updated_at=now,
+        )
+        events.rated(case, actor, now, score=score, changed_from=None)
+        audit_record(actor=actor, action="case.rate", obj=case, after={"score": score, "comment": comment})
+        return rating
+    until = case_reopen_until(case)
+    if until is None or now > until:
+        raise Conflict(_("This rating can no longer be changed."), code=CaseError.RATING_LOCKED)
+    if rating.score == score and rating.comment == comment:
+        return rating
+    old_score = rating.score
+    before = {"score": old_score, "comment": rating.comment}
+    rating.score = score
+    rating.comment = comment
+    rating.updated_at = now
+    rating.save(update_fields=["score", "comment", "updated_at"])
+    events.rated(case, actor, now, score=score, changed_from=old_score)
+    audit_record(
+        actor=actor, action="case.rate", obj=case, before=before, after={"score": score, "comment": comment}
+    )
+    return rating
 
 
 @transaction.atomic
