@@ -97,7 +97,9 @@ INSTALLED_APPS = [
     "vafa.sla",
     "vafa.automation",
     "vafa.channels",
+    "vafa.knowledge",
     "vafa.desk",
+    "vafa.portal",
     "vafa.api",
     "vafa.imports",
     "vafa.demo",
@@ -258,6 +260,14 @@ else:
 VAFA_COMPANY_NAME = os.environ.get("VAFA_COMPANY_NAME", "Vafa")
 VAFA_CASE_PREFIX = os.environ.get("VAFA_CASE_PREFIX", "VF-")
 VAFA_BASE_URL = os.environ.get("VAFA_BASE_URL", "http://127.0.0.1:8000")
+# The customer portal's one-time links, and how many attempts each e-mail address and each IP
+# may make: password sign-ins per window, and sign-up / sign-in link / password reset requests.
+VAFA_PORTAL_LINK_MINUTES = env_int("VAFA_PORTAL_LINK_MINUTES", 30)
+VAFA_PORTAL_SIGNUP_HOURS = env_int("VAFA_PORTAL_SIGNUP_HOURS", 48)
+VAFA_PORTAL_SIGNIN_LIMIT = env_int("VAFA_PORTAL_SIGNIN_LIMIT", 10)
+VAFA_PORTAL_SIGNIN_WINDOW_MINUTES = env_int("VAFA_PORTAL_SIGNIN_WINDOW_MINUTES", 15)
+VAFA_PORTAL_MAIL_LIMIT = env_int("VAFA_PORTAL_MAIL_LIMIT", 5)
+VAFA_PORTAL_MAIL_WINDOW_MINUTES = env_int("VAFA_PORTAL_MAIL_WINDOW_MINUTES", 60)
 # Agents see the cases of their teams (and unteamed ones) unless this is on.
 # Add a Server-Timing header to every response (read by `vafa bench`); off in production.
 VAFA_SERVER_TIMING = env_bool("VAFA_SERVER_TIMING", VAFA_MODE != "production")
@@ -272,6 +282,35 @@ VAFA_DEFAULT_CURRENCY = os.environ.get("VAFA_DEFAULT_CURRENCY", "IRR")
 VAFA_DEFAULT_PHONE_REGION = os.environ.get("VAFA_DEFAULT_PHONE_REGION", "IR")
 VAFA_API_PAGE_SIZE = env_int("VAFA_API_PAGE_SIZE", 50)
 VAFA_API_MAX_PAGE_SIZE = env_int("VAFA_API_MAX_PAGE_SIZE", 200)
+
+# --- the customer portal: requests and the help widget -------------------------------------------
+
+# A customer may reopen (or reply to) a resolved request for this many days after it was resolved;
+# after that the portal offers a new request that refers to the old one.
+VAFA_PORTAL_REOPEN_DAYS = env_int("VAFA_PORTAL_REOPEN_DAYS", 14)
+# Requests one customer may send through the portal in an hour.
+VAFA_PORTAL_REQUEST_LIMIT = env_int("VAFA_PORTAL_REQUEST_LIMIT", 20)
+# Product registrations (serial number + proof of purchase) one customer may submit in an hour:
+# the limit keeps serial numbers from being tried one after another.
+VAFA_PORTAL_REGISTER_LIMIT = env_int("VAFA_PORTAL_REGISTER_LIMIT", 10)
+# Sites that may show the help widget in a frame (Content-Security-Policy frame-ancestors), comma
+# separated, e.g. "https://shop.example.com,https://www.shop.example.com"; "*" lets any site embed it
+# (the embedded default); in production no other site may until they are listed.
+VAFA_WIDGET_ALLOWED_ORIGINS = env_list(
+    "VAFA_WIDGET_ALLOWED_ORIGINS", [] if VAFA_MODE == "production" else ["*"]
+)
+# Requests the widget takes in an hour from one e-mail address and from one IP address.
+VAFA_WIDGET_ADDRESS_LIMIT = env_int("VAFA_WIDGET_ADDRESS_LIMIT", 5)
+VAFA_WIDGET_IP_LIMIT = env_int("VAFA_WIDGET_IP_LIMIT", 30)
+
+# --- the knowledge base: the editors' list of articles needing attention ---------------------------
+
+# A translation has poor feedback when at least this many readers voted in the period and at least
+# this share of them (0–1) found it not helpful.
+VAFA_KB_POOR_FEEDBACK_SHARE = float(os.environ.get("VAFA_KB_POOR_FEEDBACK_SHARE", "0.4"))
+VAFA_KB_POOR_FEEDBACK_MIN_VOTES = env_int("VAFA_KB_POOR_FEEDBACK_MIN_VOTES", 5)
+# ... or when at least this many requests were sent after reading it in the period.
+VAFA_KB_FOLLOW_UP_MIN_REQUESTS = env_int("VAFA_KB_FOLLOW_UP_MIN_REQUESTS", 3)
 
 # --- the e-mail channel ---------------------------------------------------------------------------
 

@@ -18,4 +18,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("api/docs", core_views.api_docs_redirect, name="api-docs"),
     path("desk/", include("vafa.desk.urls")),
+    path("portal/", include("vafa.portal.urls")),
+    path("help/", include("vafa.portal.help_urls")),
 ]

@@ -98,6 +98,7 @@ def _add_routers() -> None:
     from vafa.catalog.api import router as catalog_router
     from vafa.channels.api import router as channels_router
     from vafa.customers.api import router as customers_router
+    from vafa.knowledge.api import router as knowledge_router
     from vafa.sales.api import router as sales_router
     from vafa.service.api import router as service_router
     from vafa.sla.api import router as sla_router
@@ -108,6 +109,7 @@ def _add_routers() -> None:
     api.add_router("", service_router)
     api.add_router("", channels_router)
     api.add_router("", sla_router)
+    api.add_router("", knowledge_router)
 
     # Last: any other path under /api/v1/ answers a JSON 404, not Django's HTML page.
     fallback = Router(auth=None)

@@ -39,6 +39,8 @@ def test_the_schema_lists_every_resource(openapi):
         "/api/v1/cases/{case_id}/unit",
         "/api/v1/customers",
         "/api/v1/customers/{customer_id}",
+        "/api/v1/kb/articles/{article_id}",
+        "/api/v1/kb/search",
         "/api/v1/orders",
         "/api/v1/orders/{order_id}",
         "/api/v1/organisations",
