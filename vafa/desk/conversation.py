@@ -26,6 +26,7 @@ from vafa.automation.actions import action_describe
 from vafa.automation.routing import ROUTING_REASONS
 from vafa.channels.models import InboundMail, OutboundMail
 from vafa.channels.selectors import message_deliveries
+from vafa.core.i18n import choice_label
 from vafa.core.text import html_for_display, sanitize_html, text_to_html
 from vafa.service.models import (
     Attachment,
@@ -128,13 +129,6 @@ def safe_body(message: Message, inline_images: dict[str, str] | None = None) -> 
     return mark_safe(text_to_html(message.body_text))  # noqa: S308 - text_to_html escapes
 
 
-def _label(choices: Any, value: Any) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return str(value or "")
-
-
 def _case_ref(number: Any) -> str:
     return f"{settings.VAFA_CASE_PREFIX}{number}"
 
@@ -191,7 +185,9 @@ def _inline_images(message: Message, case_number: int | None) -> dict[str, str]:
 
 def _delivery(entry: Entry, outbound: OutboundMail) -> None:
     entry.delivery_state = outbound.state
-    entry.delivery_label = _("E-mail: %(state)s") % {"state": _label(OutboundMail.State, outbound.state)}
+    entry.delivery_label = _("E-mail: %(state)s") % {
+        "state": choice_label(OutboundMail.State, outbound.state)
+    }
     if outbound.state in (OutboundMail.State.FAILED, OutboundMail.State.BOUNCED) and outbound.last_error:
         entry.delivery_error = outbound.last_error[:500]
     elif outbound.state == OutboundMail.State.BOUNCED:
@@ -215,7 +211,7 @@ def _message_entry(
         author=author,
         author_kind=message.author_kind,
         is_internal=message.is_internal,
-        channel=_label(Channel, message.channel),
+        channel=choice_label(Channel, message.channel),
         body=safe_body(message, _inline_images(message, mail.case_number) if mail is not None else None),
         attachments=list(message.attachments.all()),
         merged_from=_case_ref(merged.number) if merged is not None else "",
@@ -257,7 +253,7 @@ def _update_sentences(actor: str, data: dict[str, Any]) -> list[str]:
         elif key == "kind":
             sentences.append(
                 _("%(actor)s changed the kind from %(old)s to %(new)s")
-                % {"actor": actor, "old": _label(CaseKind, old), "new": _label(CaseKind, new)}
+                % {"actor": actor, "old": choice_label(CaseKind, old), "new": choice_label(CaseKind, new)}
             )
         else:
             sentences.append(_("%(actor)s changed %(field)s") % {"actor": actor, "field": key})
@@ -283,7 +279,7 @@ def _event_entry(event: CaseEvent, case_customer: str) -> Entry:
             who = _("The system")
         text = _("%(actor)s opened the case by %(channel)s") % {
             "actor": who,
-            "channel": _label(Channel, data.get("channel")),
+            "channel": choice_label(Channel, data.get("channel")),
         }
     elif kind == EventKind.ASSIGNED:
         if new is None:
@@ -309,14 +305,14 @@ def _event_entry(event: CaseEvent, case_customer: str) -> Entry:
     elif kind == EventKind.STATUS_CHANGED:
         text = _("%(actor)s changed the status from %(old)s to %(new)s") % {
             "actor": actor,
-            "old": _label(CaseStatus, old),
-            "new": _label(CaseStatus, new),
+            "old": choice_label(CaseStatus, old),
+            "new": choice_label(CaseStatus, new),
         }
     elif kind == EventKind.PRIORITY_CHANGED:
         text = _("%(actor)s changed the priority from %(old)s to %(new)s") % {
             "actor": actor,
-            "old": _label(CasePriority, old),
-            "new": _label(CasePriority, new),
+            "old": choice_label(CasePriority, old),
+            "new": choice_label(CasePriority, new),
         }
     elif kind == EventKind.RESOLVED:
         text = _("%(actor)s resolved the case") % {"actor": actor}
@@ -372,7 +368,7 @@ def _event_entry(event: CaseEvent, case_customer: str) -> Entry:
         else:
             text = _("No SLA policy applies any more")
     elif kind in (EventKind.SLA_AT_RISK, EventKind.SLA_BREACHED):
-        target = _label(Metric, data.get("metric"))
+        target = choice_label(Metric, data.get("metric"))
         if kind == EventKind.SLA_AT_RISK:
             text = _("SLA at risk: %(target)s") % {"target": target}
         else:
@@ -385,8 +381,21 @@ def _event_entry(event: CaseEvent, case_customer: str) -> Entry:
             entry.detail = "; ".join(_step(step) for step in steps if isinstance(step, dict))
         else:
             entry.detail = "; ".join(str(line) for line in data.get("actions") or [])
+    elif kind == EventKind.RATED:
+        who = str(event.actor) if event.actor is not None else case_customer
+        if old is None:
+            text = _("%(actor)s rated the service %(score)s out of 5") % {
+                "actor": who,
+                "score": data.get("score"),
+            }
+        else:
+            text = _("%(actor)s changed the rating from %(old)s to %(new)s out of 5") % {
+                "actor": who,
+                "old": old,
+                "new": data.get("score"),
+            }
     else:
-        text = _("%(actor)s: %(what)s") % {"actor": actor, "what": _label(EventKind, kind)}
+        text = _("%(actor)s: %(what)s") % {"actor": actor, "what": choice_label(EventKind, kind)}
     if kind in (EventKind.ASSIGNED, EventKind.TRANSFERRED) and data.get("reason"):
         reason = str(data["reason"])
         known_reason = ROUTING_REASONS.get(reason)

@@ -11,12 +11,10 @@ warranty status on today's date, and for a case without a unit the status captur
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import jdatetime
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -26,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vafa.accounts.models import STAFF_ROLES, Team, User
 from vafa.catalog.models import Product
+from vafa.core.dates import parse_date
 from vafa.sales.models import Unit
 from vafa.sales.selectors import unit_warranty_q
 from vafa.service.models import Case, CaseKind, CaseStatus, Channel, Priority, WarrantyStatus
@@ -61,30 +60,6 @@ CHOICE_FIELDS: dict[str, Any] = {
 }
 DATE_FIELDS = ("created_from", "created_to", "updated_from", "updated_to")
 FILTER_FIELDS = tuple(FILTER_LABELS)
-
-_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
-_DATE = re.compile(r"^(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})$")
-# A year below this is a Jalali year (today ~1404), above it a Gregorian one (~2026): a reader may
-# type either, whatever the page language.
-_JALALI_BEFORE = 1700
-
-
-def parse_date(raw: str) -> dt.date | None:
-    """A day typed as yyyy/mm/dd or yyyy-mm-dd, Jalali or Gregorian, Persian or Arabic digits allowed."""
-    match = _DATE.match(raw.strip().translate(_DIGITS))
-    if match is None:
-        return None
-    year, month, day = (int(part) for part in match.groups())
-    try:
-        if year < _JALALI_BEFORE:
-            parsed: dt.date = jdatetime.date(year, month, day).togregorian()
-        else:
-            parsed = dt.date(year, month, day)
-    except ValueError:
-        return None
-    if not 1900 <= parsed.year <= 2999:
-        return None
-    return parsed
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,12 @@ from vafa.desk.views import (
     case,
     dashboard,
     inbox,
+    knowledge,
     macros,
     mail,
     notifications,
     records,
+    registrations,
     search,
     sla,
 )
@@ -24,6 +26,7 @@ urlpatterns = [
     *inbox.urlpatterns,
     *case.urlpatterns,
     *records.urlpatterns,
+    *registrations.urlpatterns,
     *search.urlpatterns,
     *dashboard.urlpatterns,
     *mail.urlpatterns,
@@ -32,4 +35,5 @@ urlpatterns = [
     *automation.urlpatterns,
     *macros.urlpatterns,
     *sla.urlpatterns,
+    *knowledge.urlpatterns,
 ]

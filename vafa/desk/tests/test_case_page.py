@@ -136,6 +136,18 @@ def test_events_read_as_sentences_with_the_names_resolved(desk_as, admin_user, a
     assert "moved the case to team Phones" in html
 
 
+def test_the_customers_rating_reads_as_a_sentence(desk_as, agent, team, customer, customer_user):
+    case = make_case(customer, team=team)
+    services.case_resolve(actor=agent, case=case)
+    services.case_rate(actor=customer_user, case=case, score=3)
+    services.case_rate(actor=customer_user, case=case, score=5, comment="Quick and kind.")
+
+    html = _page(desk_as(agent), case)
+
+    assert f"{customer_user} rated the service 3 out of 5" in html
+    assert f"{customer_user} changed the rating from 3 to 5 out of 5" in html
+
+
 def test_sla_rule_and_routing_events_read_as_sentences(desk_as, agent, team, customer):
     case = make_case(customer, team=team)
     at = case.created_at

@@ -35,10 +35,9 @@ from vafa.automation.availability import (
 )
 from vafa.automation.models import AgentStatus
 from vafa.core.context import via
-from vafa.core.dates import format_date
+from vafa.core.dates import format_date, parse_date
 from vafa.core.errors import VafaError
 from vafa.desk.access import desk_user, desk_view, is_htmx, manager_view, next_url
-from vafa.desk.inbox_filters import parse_date
 
 MAX_DB_INT = 2**63 - 1
 CHOICES = (Presence.AVAILABLE, Presence.AWAY, Presence.OUT_OF_OFFICE)

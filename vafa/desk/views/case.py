@@ -34,6 +34,7 @@ from vafa.desk.access import desk_user, desk_view, is_htmx
 from vafa.desk.conversation import stream_entries
 from vafa.desk.customer360 import customer_360
 from vafa.desk.presence import presence_leave, presence_others, presence_touch
+from vafa.desk.views.knowledge import reply_html_with_article_links
 from vafa.sales.selectors import unit_list, unit_warranty_status
 from vafa.service import services
 from vafa.service.models import Case, CaseStatus
@@ -324,6 +325,8 @@ def case_reply(request: HttpRequest, number: int) -> HttpResponse:
                         actor=desk_user(request),
                         case=case,
                         body=fields["body"],
+                        # Help-centre article addresses ("Insert link") are sent as links.
+                        body_html=reply_html_with_article_links(fields["body"]),
                         attachments=attachments,
                         status=fields["status"] or None,
                         resolve=fields["resolve"],
