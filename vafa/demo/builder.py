@@ -29,7 +29,9 @@ from vafa.core.models import Counter
 from vafa.core.search import search_reindex
 from vafa.customers.models import ContactPoint, Customer, Organisation
 from vafa.demo import names, products
+from vafa.demo.knowledge import build_help_centre
 from vafa.demo.people import CUSTOMER_EMAIL, PeopleMixin
+from vafa.demo.portal import build_portal_data
 from vafa.demo.records import Agent, CustomerRecord, OrderRecord, ProductRecord, UnitRecord
 from vafa.demo.sales import SalesMixin
 from vafa.sales.models import Order, OrderLine, Unit
@@ -51,6 +53,7 @@ LOGINS = [
     ("agent (Persian)", "agent.sara@demo.vafa.test", PASSWORDS[Role.AGENT]),
     ("agent (English)", "agent.john@demo.vafa.test", PASSWORDS[Role.AGENT]),
     ("customer (Persian)", CUSTOMER_EMAIL, PASSWORDS[Role.CUSTOMER]),
+    ("customer (English)", names.DEMO_EN_CUSTOMER_EMAIL, PASSWORDS[Role.CUSTOMER]),
 ]
 
 
@@ -200,6 +203,7 @@ class DemoBuilder(PeopleMixin, SalesMixin):
             build_service_levels(
                 admin=self.staff["admin"], teams=self.teams, agents=self.agents, now=self.cutoff, log=self.log
             )
+            self_service = {**build_portal_data(self), **build_help_centre(self)}
             self.log("Search index…")
             search_reindex()
         database_statistics_refresh(full=True)
@@ -221,6 +225,7 @@ class DemoBuilder(PeopleMixin, SalesMixin):
         counts.update(
             cases=Case.objects.count(), messages=Message.objects.count(), events=CaseEvent.objects.count()
         )
+        counts.update(self_service)
         self.log(f"Loaded in {time.monotonic() - began:.1f} s.")
         return counts
 

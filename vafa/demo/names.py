@@ -665,3 +665,5 @@ TEAMS = [
 DEMO_CUSTOMER_FIRST = ("نرگس", "narges")
 DEMO_CUSTOMER_LAST = ("احمدی", "ahmadi")
 DEMO_CUSTOMER_EMAIL = "customer@demo.vafa.test"
+# The English customer the demo gives a portal login too (chosen among the English customers).
+DEMO_EN_CUSTOMER_EMAIL = "customer.en@demo.vafa.test"

@@ -18,9 +18,10 @@ from vafa.core.models import Counter
 from vafa.customers.models import ContactPoint, Customer
 from vafa.customers.selectors import customer_list
 from vafa.demo import builder
+from vafa.knowledge.models import ArticleTranslation, DeflectionEvent
 from vafa.sales.models import Order, OrderLine, Unit
 from vafa.sales.selectors import unit_warranty_status
-from vafa.service.models import Case, CaseEvent, CaseKind, CaseStatus, EventKind, Message
+from vafa.service.models import Case, CaseEvent, CaseKind, CaseRating, CaseStatus, EventKind, Message
 from vafa.service.selectors import case_list
 
 NOW = dt.datetime(2026, 3, 15, 10, 30, tzinfo=dt.UTC)
@@ -48,6 +49,8 @@ def demo(db) -> dict[str, int]:
 
 
 def _snapshot() -> dict[str, list]:
+    # No primary keys: PostgreSQL's sequences do not go back when a build is rolled back, so a
+    # second build gets other ids for the same rows. Rows are named by what a reader sees instead.
     return {
         "customers": list(Customer.objects.order_by("id").values_list("name", "city", "created_at")),
         "emails": list(ContactPoint.objects.order_by("id").values_list("value", flat=True)),
@@ -59,6 +62,13 @@ def _snapshot() -> dict[str, list]:
             Case.objects.order_by("number").values_list("number", "subject", "status", "created_at")
         ),
         "messages": list(Message.objects.order_by("id").values_list("body_text", flat=True)),
+        "articles": list(
+            ArticleTranslation.objects.order_by("id").values_list("title", "published_at", "view_count")
+        ),
+        "self-service": list(
+            DeflectionEvent.objects.order_by("id").values_list("kind", "query", "customer__name", "created_at")
+        ),
+        "ratings": list(CaseRating.objects.order_by("id").values_list("case__number", "score", "created_at")),
     }
 
 
@@ -143,9 +153,10 @@ def test_order_totals_are_the_sum_of_their_lines(demo):
 
 
 def test_timelines_are_in_order_and_follow_the_case(demo):
-    # The SLA clocks are replayed after the story is written: their events carry the instants they
-    # happened at, in the case's life, but come later in id order and do not touch the case.
-    sla_kinds = {EventKind.SLA_APPLIED, EventKind.SLA_AT_RISK, EventKind.SLA_BREACHED}
+    # The SLA clocks are replayed after the story is written, and the customers' ratings are added
+    # after it too: their events carry the instants they happened at, in the case's life, but come
+    # later in id order and do not touch the case.
+    sla_kinds = {EventKind.SLA_APPLIED, EventKind.SLA_AT_RISK, EventKind.SLA_BREACHED, EventKind.RATED}
     for case in Case.objects.prefetch_related("events", "messages"):
         everything = sorted(case.events.all(), key=lambda e: e.pk)
         events = [event for event in everything if event.kind not in sla_kinds]
