@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "vafa.catalog",
     "vafa.sales",
     "vafa.service",
+    "vafa.aftersales",
     "vafa.webhooks",
     "vafa.sla",
     "vafa.automation",
@@ -288,6 +289,12 @@ VAFA_API_MAX_PAGE_SIZE = env_int("VAFA_API_MAX_PAGE_SIZE", 200)
 # A customer may reopen (or reply to) a resolved request for this many days after it was resolved;
 # after that the portal offers a new request that refers to the old one.
 VAFA_PORTAL_REOPEN_DAYS = env_int("VAFA_PORTAL_REOPEN_DAYS", 14)
+# After-sales: what an agent may refund or give without a manager (company currency), unless a
+# manager sets another limit in the desk; how long a repair quote or a visit link stays valid.
+VAFA_AGENT_REFUND_LIMIT = os.environ.get("VAFA_AGENT_REFUND_LIMIT", "0")
+VAFA_AGENT_GOODWILL_LIMIT = os.environ.get("VAFA_AGENT_GOODWILL_LIMIT", "0")
+VAFA_QUOTE_LINK_DAYS = env_int("VAFA_QUOTE_LINK_DAYS", 14)
+VAFA_MAINTENANCE_DUE_DAYS = env_int("VAFA_MAINTENANCE_DUE_DAYS", 30)
 # Requests one customer may send through the portal in an hour.
 VAFA_PORTAL_REQUEST_LIMIT = env_int("VAFA_PORTAL_REQUEST_LIMIT", 20)
 # Product registrations (serial number + proof of purchase) one customer may submit in an hour:

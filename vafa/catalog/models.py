@@ -16,6 +16,14 @@ def translated(names: dict[str, str], fallback: str, language: str | None = None
     return names.get(language) or fallback
 
 
+class ReturnCondition(models.TextChoices):
+    """The least a returned item must be like for a change-of-mind return to be refunded."""
+
+    ANY = "any", _("In any condition")
+    AS_NEW = "as_new", _("Unused, as new")
+    UNOPENED = "unopened", _("Unopened, in the original packaging")
+
+
 class Category(models.Model):
     """A group of products that share after-sales rules (phones, appliances, …)."""
 
@@ -23,6 +31,15 @@ class Category(models.Model):
     name = models.CharField(_("name"), max_length=200)
     names = models.JSONField(_("names per language"), default=dict, blank=True)
     return_window_days = models.PositiveIntegerField(_("return window (days)"), default=14)
+    return_condition = models.CharField(
+        _("returns accepted"),
+        max_length=10,
+        choices=ReturnCondition.choices,
+        default=ReturnCondition.AS_NEW,
+        help_text=_(
+            "The condition an item must be in to be taken back because the customer changed their mind."
+        ),
+    )
 
     class Meta:
         verbose_name = _("category")

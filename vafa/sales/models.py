@@ -69,12 +69,20 @@ class OrderLine(models.Model):
     )
     quantity = models.PositiveIntegerField(_("quantity"), default=1)
     unit_price = models.DecimalField(_("unit price"), max_digits=18, decimal_places=2)
+    # What refunds already hold against this line (asked for or issued), kept by the after-sales
+    # services; the constraint below makes the database itself refuse refunding more than was paid.
+    refunded_amount = models.DecimalField(_("refunded"), max_digits=18, decimal_places=2, default=0)
 
     class Meta:
         verbose_name = _("order line")
         verbose_name_plural = _("order lines")
         ordering = ["id"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(refunded_amount__gte=0) & Q(refunded_amount__lte=F("unit_price") * F("quantity")),
+                name="sales_line_refund_within_paid",
+                violation_error_message=_("A refund cannot exceed what was paid for the line."),
+            ),
             models.CheckConstraint(condition=Q(quantity__gte=1), name="sales_line_quantity_positive"),
             models.CheckConstraint(condition=Q(unit_price__gte=0), name="sales_line_price_not_negative"),
         ]

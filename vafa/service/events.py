@@ -198,3 +198,23 @@ def rule_applied(
     if steps is not None:
         data["steps"] = steps
     return _record(case, EventKind.RULE_APPLIED, None, at, data)
+
+
+AFTERSALES_KINDS = frozenset(
+    kind
+    for kind in EventKind.values
+    if kind.split("_")[0] in ("claim", "return", "replacement", "refund", "repair", "quote", "visit", "goodwill", "cost")
+)
+
+
+def aftersales_step(
+    case: Case, kind: str, actor: User | None, at: dt.datetime, *, data: dict[str, Any]
+) -> CaseEvent:
+    """An after-sales step on the case (a claim, return, refund, repair, visit, goodwill …).
+
+    `data` names the record (`record`: its type, `id`, `reference`) and what changed; the desk's
+    timeline describes it in each reader's language.
+    """
+    if kind not in AFTERSALES_KINDS:
+        raise ValueError(f"Not an after-sales event kind: {kind}")
+    return _record(case, kind, actor, at, data)

@@ -335,13 +335,45 @@ class EventKind(models.TextChoices):
     SLA_BREACHED = "sla_breached", _("SLA breached")
     RULE_APPLIED = "rule_applied", _("Automation rule applied")
     RATED = "rated", _("Rated by the customer")
+    CLAIM_OPENED = "claim_opened", _("Warranty claim opened")
+    CLAIM_APPROVED = "claim_approved", _("Warranty claim approved")
+    CLAIM_REJECTED = "claim_rejected", _("Warranty claim rejected")
+    CLAIM_CANCELLED = "claim_cancelled", _("Warranty claim cancelled")
+    RETURN_REQUESTED = "return_requested", _("Return requested")
+    RETURN_APPROVED = "return_approved", _("Return approved")
+    RETURN_REJECTED = "return_rejected", _("Return refused")
+    RETURN_INSTRUCTED = "return_instructed", _("Return instructions sent")
+    RETURN_RECEIVED = "return_received", _("Returned item received")
+    RETURN_INSPECTED = "return_inspected", _("Returned item inspected")
+    RETURN_CLOSED = "return_closed", _("Return closed")
+    REPLACEMENT_ISSUED = "replacement_issued", _("Replacement issued")
+    REPLACEMENT_SHIPPED = "replacement_shipped", _("Replacement shipped")
+    REPLACEMENT_DELIVERED = "replacement_delivered", _("Replacement delivered")
+    REFUND_REQUESTED = "refund_requested", _("Refund requested")
+    REFUND_ISSUED = "refund_issued", _("Refund issued")
+    REFUND_REJECTED = "refund_rejected", _("Refund refused")
+    REPAIR_OPENED = "repair_opened", _("Repair order opened")
+    REPAIR_STATUS = "repair_status", _("Repair status changed")
+    REPAIR_QUOTED = "repair_quoted", _("Repair quote sent")
+    QUOTE_ACCEPTED = "quote_accepted", _("Repair quote accepted")
+    QUOTE_DECLINED = "quote_declined", _("Repair quote declined")
+    VISIT_SCHEDULED = "visit_scheduled", _("Visit scheduled")
+    VISIT_CONFIRMED = "visit_confirmed", _("Visit confirmed by the customer")
+    VISIT_RESCHEDULED = "visit_rescheduled", _("Visit rescheduled")
+    VISIT_DONE = "visit_done", _("Visit done")
+    VISIT_MISSED = "visit_missed", _("Visit missed")
+    VISIT_CANCELLED = "visit_cancelled", _("Visit cancelled")
+    GOODWILL_PROPOSED = "goodwill_proposed", _("Goodwill proposed")
+    GOODWILL_GIVEN = "goodwill_given", _("Goodwill given")
+    GOODWILL_REJECTED = "goodwill_rejected", _("Goodwill refused")
+    COST_RECORDED = "cost_recorded", _("Cost recorded")
 
 
 class CaseEvent(models.Model):
     """One thing that happened to a case; the rows form its timeline and feed the analytics."""
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
+    kind = models.CharField(_("kind"), max_length=40, choices=EventKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("actor"),

@@ -13,8 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import connection, transaction
-from django.db.models import F
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,9 +21,9 @@ from vafa.accounts.audit import audit_record, changed, snapshot
 from vafa.accounts.models import Team, User
 from vafa.accounts.permissions import require_staff
 from vafa.catalog.models import Product
+from vafa.core.counters import counter_next
 from vafa.core.errors import Conflict, Forbidden, VafaError, ValidationFailed
 from vafa.core.i18n import choose_one_of, language_codes
-from vafa.core.models import Counter
 from vafa.core.text import body_from
 from vafa.customers.models import Customer
 from vafa.customers.selectors import shared_organisation_id
@@ -150,17 +149,7 @@ _UNSET: Any = object()
 
 
 def _next_case_number() -> int:
-    # One statement that increments and reads back (SQLite 3.35+ and PostgreSQL both have RETURNING);
-    # the row lock it takes serialises concurrent openings.
-    table = connection.ops.quote_name(Counter._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET value = value + 1 WHERE name = %s RETURNING value", ["case"])  # noqa: S608
-        row = cursor.fetchone()
-    if row is not None:
-        return int(row[0])
-    Counter.objects.get_or_create(name="case")
-    Counter.objects.filter(name="case").update(value=F("value") + 1)
-    return Counter.objects.values_list("value", flat=True).get(name="case")
+    return counter_next("case")
 
 
 def _lock(case: Case) -> Case:

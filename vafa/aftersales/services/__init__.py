@@ -1,0 +1,1 @@
+"""Writes of the after-sales app, one module per workflow; every state change is one named function."""
