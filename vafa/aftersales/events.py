@@ -26,8 +26,19 @@ def record_ref(record: CaseRecord) -> dict[str, Any]:
     return {"type": RECORD_TYPES[type(record).__name__], "id": record.pk, "reference": record.reference}
 
 
-def step(record: CaseRecord, kind: str, actor: User | None, at: dt.datetime, **data: Any) -> CaseEvent:
-    """Write the timeline event of one step of `record` on its case."""
+def step(
+    record: CaseRecord,
+    kind: str,
+    actor: User | None,
+    at: dt.datetime,
+    *,
+    actor_kind: str | None = None,
+    **data: Any,
+) -> CaseEvent:
+    """Write the timeline event of one step of `record` on its case.
+
+    `actor_kind` names who acted when there is no signed-in user (a customer using a signed link).
+    """
     return case_events.aftersales_step(
-        record.case, kind, actor, at, data={"record": record_ref(record), **data}
+        record.case, kind, actor, at, data={"record": record_ref(record), **data}, actor_kind=actor_kind
     )

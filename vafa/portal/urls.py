@@ -1,6 +1,6 @@
 """The customer portal at /portal/: each area of it adds its own addresses (views/<area>.py)."""
 
-from vafa.portal.views import account, products, requests, widget
+from vafa.portal.views import account, aftersales, products, requests, widget
 
 app_name = "portal"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     *products.urlpatterns,
     *requests.urlpatterns,
     *widget.urlpatterns,
+    *aftersales.urlpatterns,
 ]

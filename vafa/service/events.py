@@ -203,12 +203,19 @@ def rule_applied(
 AFTERSALES_KINDS = frozenset(
     kind
     for kind in EventKind.values
-    if kind.split("_")[0] in ("claim", "return", "replacement", "refund", "repair", "quote", "visit", "goodwill", "cost")
+    if kind.split("_")[0]
+    in ("claim", "return", "replacement", "refund", "repair", "quote", "visit", "goodwill", "cost")
 )
 
 
 def aftersales_step(
-    case: Case, kind: str, actor: User | None, at: dt.datetime, *, data: dict[str, Any]
+    case: Case,
+    kind: str,
+    actor: User | None,
+    at: dt.datetime,
+    *,
+    data: dict[str, Any],
+    actor_kind: str | None = None,
 ) -> CaseEvent:
     """An after-sales step on the case (a claim, return, refund, repair, visit, goodwill …).
 
@@ -217,4 +224,4 @@ def aftersales_step(
     """
     if kind not in AFTERSALES_KINDS:
         raise ValueError(f"Not an after-sales event kind: {kind}")
-    return _record(case, kind, actor, at, data)
+    return _record(case, kind, actor, at, data, actor_kind=actor_kind)

@@ -54,7 +54,7 @@ class Refund(CaseRecord):
     amount = models.DecimalField(_("amount"), max_digits=18, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3, validators=[validate_currency])
     method = models.CharField(_("method"), max_length=14, choices=Method.choices, default=Method.ORIGINAL)
-    reference = models.CharField(_("payment reference"), max_length=100, blank=True, default="")
+    payment_reference = models.CharField(_("payment reference"), max_length=100, blank=True, default="")
     reason = models.TextField(_("reason"), blank=True, default="")
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING_APPROVAL
