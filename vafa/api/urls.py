@@ -95,6 +95,7 @@ api.add_decorator(_through_api, mode="operation")
 
 
 def _add_routers() -> None:
+    from vafa.aftersales.api import router as aftersales_router
     from vafa.catalog.api import router as catalog_router
     from vafa.channels.api import router as channels_router
     from vafa.customers.api import router as customers_router
@@ -110,6 +111,7 @@ def _add_routers() -> None:
     api.add_router("", channels_router)
     api.add_router("", sla_router)
     api.add_router("", knowledge_router)
+    api.add_router("", aftersales_router)
 
     # Last: any other path under /api/v1/ answers a JSON 404, not Django's HTML page.
     fallback = Router(auth=None)

@@ -24,7 +24,7 @@ from vafa.accounts.audit import audit_record, changed, snapshot
 from vafa.accounts.models import User
 from vafa.aftersales.entitlement import unit_entitlement
 from vafa.aftersales.errors import AftersalesError
-from vafa.aftersales.events import record_ref, step
+from vafa.aftersales.events import step
 from vafa.aftersales.models import (
     CostEntry,
     Part,
@@ -49,7 +49,6 @@ from vafa.core.dates import format_date
 from vafa.core.errors import Conflict, ErrorCode, NotFound, ValidationFailed
 from vafa.core.money import format_money
 from vafa.sales.models import Unit
-from vafa.service import events as case_events
 from vafa.service.models import AuthorKind, Case, EventKind
 
 Status = RepairOrder.Status
@@ -140,10 +139,7 @@ def _token_hash(token: str) -> str:
 def _customer_step(repair: RepairOrder, kind: str, actor: User | None, at: dt.datetime, **data: Any) -> None:
     # The customer answers by their link without signing in, so `actor` may be None; the timeline
     # must still say the customer did it, not the system.
-    # `step` takes no actor kind, so the event is written the way `step` writes it, with one.
-    case_events._record(
-        repair.case, kind, actor, at, {"record": record_ref(repair), **data}, actor_kind=AuthorKind.CUSTOMER
-    )
+    step(repair, kind, actor, at, actor_kind=AuthorKind.CUSTOMER, **data)
 
 
 def _stock_of(line: RepairLine, repair: RepairOrder) -> StockLevel:

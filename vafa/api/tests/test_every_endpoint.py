@@ -58,6 +58,15 @@ VALID_BODIES: dict[tuple[str, str], dict | None] = {
     ("get", "/api/v1/sla/compliance"): None,
     ("get", "/api/v1/kb/search"): None,
     ("get", "/api/v1/kb/articles/{article_id}"): None,
+    ("get", "/api/v1/cases/{case_id}/aftersales"): None,
+    ("get", "/api/v1/aftersales/repairs/{repair_id}"): None,
+    ("post", "/api/v1/cases/{case_id}/claims"): {"fault": "Does not heat"},
+    ("post", "/api/v1/aftersales/claims/{claim_id}/approve"): {"remedy": "repair"},
+    ("post", "/api/v1/aftersales/claims/{claim_id}/reject"): {"reason": "physical_damage"},
+    ("post", "/api/v1/cases/{case_id}/returns"): {"order_line_id": 9001, "reason": "defective"},
+    ("post", "/api/v1/cases/{case_id}/refunds"): {"order_line_id": 9001, "amount": "10.00"},
+    ("post", "/api/v1/aftersales/refunds/{refund_id}/approve"): {"payment_reference": "TX-1"},
+    ("post", "/api/v1/aftersales/stock/receive"): {"part_id": 9001, "location_id": 9001, "quantity": 2},
 }
 # Open to anonymous readers on purpose: the public knowledge base (docs/api.md).
 PUBLIC = {("get", "/api/v1/kb/search"), ("get", "/api/v1/kb/articles/{article_id}")}
