@@ -28,6 +28,8 @@ from vafa.channels.models import InboundMail, OutboundMail
 from vafa.channels.selectors import message_deliveries
 from vafa.core.i18n import choice_label
 from vafa.core.text import html_for_display, sanitize_html, text_to_html
+from vafa.desk.aftersales_timeline import aftersales_sentence, record_link
+from vafa.service.events import AFTERSALES_KINDS
 from vafa.service.models import (
     Attachment,
     AuthorKind,
@@ -394,6 +396,10 @@ def _event_entry(event: CaseEvent, case_customer: str) -> Entry:
                 "old": old,
                 "new": data.get("score"),
             }
+    elif kind in AFTERSALES_KINDS:
+        text = aftersales_sentence(kind, actor, data)
+        entry.link_href, entry.link_text = record_link(data)
+        entry.detail = str(data.get("note") or "")
     else:
         text = _("%(actor)s: %(what)s") % {"actor": actor, "what": choice_label(EventKind, kind)}
     if kind in (EventKind.ASSIGNED, EventKind.TRANSFERRED) and data.get("reason"):

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from vafa.desk.views import (
+    aftersales,
+    aftersales_case,
+    aftersales_manage,
     auth,
     automation,
     availability,
@@ -36,4 +39,7 @@ urlpatterns = [
     *macros.urlpatterns,
     *sla.urlpatterns,
     *knowledge.urlpatterns,
+    *aftersales_case.urlpatterns,
+    *aftersales.urlpatterns,
+    *aftersales_manage.urlpatterns,
 ]
