@@ -11,6 +11,7 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 from django.apps import apps
@@ -29,6 +30,7 @@ from vafa.core.models import Counter
 from vafa.core.search import search_reindex
 from vafa.customers.models import ContactPoint, Customer, Organisation
 from vafa.demo import names, products
+from vafa.demo.aftersales import build_aftersales
 from vafa.demo.knowledge import build_help_centre
 from vafa.demo.people import CUSTOMER_EMAIL, PeopleMixin
 from vafa.demo.portal import build_portal_data
@@ -77,6 +79,31 @@ def explicit_timestamps(*model_classes: type[models.Model]) -> Iterator[None]:
         for field, (auto_now, auto_now_add) in saved:
             setattr(field, "auto_now", auto_now)  # noqa: B010
             setattr(field, "auto_now_add", auto_now_add)  # noqa: B010
+
+
+class DemoClock:
+    """The demo's own clock for code that stamps `timezone.now()`: each reading is a second later.
+
+    The after-sales work is written through the services, as agents would; on the real clock one
+    build would differ from the next and, for a demo dated in the past, lie in its future. `set`
+    moves the clock to a moment of a case's life, so its steps fall where the story puts them.
+    """
+
+    def __init__(self, start: dt.datetime, tick: dt.timedelta = dt.timedelta(seconds=1)) -> None:
+        self.moment = start
+        self.tick = tick
+
+    def __call__(self) -> dt.datetime:
+        self.moment += self.tick
+        return self.moment
+
+    def set(self, moment: dt.datetime) -> None:
+        self.moment = moment
+
+    @contextmanager
+    def running(self) -> Iterator[DemoClock]:
+        with mock.patch.object(timezone, "now", self):
+            yield self
 
 
 def demo_loaded() -> bool:
@@ -204,6 +231,10 @@ class DemoBuilder(PeopleMixin, SalesMixin):
                 admin=self.staff["admin"], teams=self.teams, agents=self.agents, now=self.cutoff, log=self.log
             )
             self_service = {**build_portal_data(self), **build_help_centre(self)}
+            # The after-sales work on the open cases is the last thing that happens before the
+            # demo's "now": it starts at the cutoff, after every case's history.
+            with DemoClock(self.cutoff).running() as clock:
+                aftersales = build_aftersales(self, clock)
             self.log("Search index…")
             search_reindex()
         database_statistics_refresh(full=True)
@@ -226,6 +257,7 @@ class DemoBuilder(PeopleMixin, SalesMixin):
             cases=Case.objects.count(), messages=Message.objects.count(), events=CaseEvent.objects.count()
         )
         counts.update(self_service)
+        counts.update(aftersales)
         self.log(f"Loaded in {time.monotonic() - began:.1f} s.")
         return counts
 
